@@ -1,0 +1,57 @@
+// Package form loads survey definitions written in fieldbase's XLSForm-like
+// form language (JSON: settings, survey, choices, checks; see
+// docs/design.md and shared/spec/questionnaire.md), compiles their
+// expressions, and validates submissions (envelope + answers) against them.
+//
+// It is plain Go with no PocketBase import, so that hooks, the indicator
+// catalog, the synthetic data generator and the tests share one
+// implementation of the questionnaire's rules.
+//
+// # Expressions
+//
+// XLSForm syntax: ${name}, '.' (the answer a constraint checks), and/or/
+// not(), = != < <= > >=, + - * div mod, unary minus, 'strings' and
+// "strings", numbers, parentheses, and the functions if, selected,
+// selected-at, count-selected, string-length, regex, int, number, today,
+// coalesce, position(..), count, sum, min, max, concat, substr,
+// format-date, round, floor, ceiling, abs, pow, string, boolean, contains,
+// starts-with, ends-with, date, true, false.
+//
+// Names are resolved when the survey is loaded: an expression is parsed
+// once into a tree bound to field slots, then evaluated many times.
+//
+// Scope: inside a repeat, ${sibling} is the value in the current row and
+// ${household_field} the household's value. A field of another repeat (or
+// of the same repeat, to see all rows) is read through an aggregate:
+// count(${members}), count(${members}[b_rel = '1' and b_age >= 18]),
+// sum(${field}), max(${b_age}[b_rel = '1']). Inside [] bare names and
+// ${name} of the filtered repeat read the row being tested; position()
+// there is that row's 1-based position. Aggregates skip empty answers.
+//
+// Semantics follow XPath 1.0 as ODK applies it, with these choices:
+//   - empty answers (absent, null, "", empty selection, NaN) are "" as
+//     strings and NaN as numbers; "=" treats any two empty values as equal
+//     and an empty value as different from anything else, so the idioms
+//     ${x} = '' and ${x} != '' work for every type;
+//   - "=" with a number on one side compares numerically, so the
+//     select_one code '3' equals 3; < <= > >= compare dates by day (a date
+//     against a 'YYYY-MM-DD' string too), two non-numeric strings
+//     lexicographically, anything else numerically (false if either side
+//     is empty or not a number);
+//   - regex() is a partial match (anchor with ^ and $), RE2 syntax;
+//   - today() is given by the caller (Validate's today, EvalAt), never
+//     read in the middle of an evaluation;
+//   - a geopoint reads as ODK's "lat lon altitude accuracy", so
+//     selected-at(${gps}, 3) is its accuracy.
+//
+// # Validation
+//
+// Survey.Validate checks the envelope, the type of every answer, choice
+// membership, relevance (an answer to a question that does not apply is an
+// error; afterwards it reads as empty), required answers, repeat counts,
+// constraints, and the checks sheet; it computes the calculates in an
+// order that respects their dependencies. Every problem is reported, in
+// questionnaire order. An answer with the wrong type is reported once
+// (type or choice) and then reads as empty, without a second "required"
+// problem.
+package form

@@ -1,0 +1,78 @@
+package form
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+)
+
+// Envelope is one household interview as synced from a device.
+type Envelope struct {
+	ID          string         `json:"id" validate:"required,uuid"`
+	Survey      string         `json:"survey" validate:"required"`
+	Version     int            `json:"version" validate:"required"`
+	StartedAt   string         `json:"started_at" validate:"required,datetime=2006-01-02T15:04:05Z07:00"`
+	CompletedAt string         `json:"completed_at" validate:"required,datetime=2006-01-02T15:04:05Z07:00"`
+	DeviceID    string         `json:"device_id" validate:"required,max=200"`
+	Assignment  string         `json:"assignment,omitempty" validate:"omitempty,max=200"`
+	Supersedes  string         `json:"supersedes,omitempty" validate:"omitempty,uuid"`
+	Data        map[string]any `json:"data"`
+}
+
+// envelopeValidator is shared: validator caches struct metadata and is
+// safe for concurrent use.
+var envelopeValidator = func() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	// Report problems under the JSON names the device sent.
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		return name
+	})
+	return v
+}()
+
+// envelope checks the envelope's own fields.
+func (st *vstate) envelope(env *Envelope) {
+	add := func(path, rule, msg string) {
+		st.add(false, key{top: -1}, path, rule, msg)
+	}
+	var verrs validator.ValidationErrors
+	if err := envelopeValidator.Struct(env); errors.As(err, &verrs) {
+		for _, fe := range verrs {
+			path := fe.Field()
+			got := describe(fmt.Sprint(fe.Value()))
+			switch fe.Tag() {
+			case "required":
+				add(path, "required", path+" is missing")
+			case "uuid":
+				add(path, "type", fmt.Sprintf("%s must be a UUID such as 3f2c8a4e-1b7d-4c59-9e0a-6d2f4b8c1a73 (got %s)", path, got))
+			case "datetime":
+				add(path, "type", fmt.Sprintf("%s must be a date and time such as 2026-10-05T09:30:00+05:45 (got %s)", path, got))
+			case "max":
+				add(path, "type", fmt.Sprintf("%s is too long (at most %s characters)", path, fe.Param()))
+			default:
+				add(path, "type", fmt.Sprintf("%s is not valid (%s)", path, fe.Tag()))
+			}
+		}
+	} else if err != nil {
+		add("", "type", "the submission cannot be checked: "+err.Error())
+	}
+	if env.Survey != "" && env.Survey != st.s.FormID {
+		add("survey", "type", fmt.Sprintf("this submission is for survey %s, not %s", describe(env.Survey), st.s.FormID))
+	}
+	if env.Version != 0 && env.Version != st.s.Version {
+		add("version", "type", fmt.Sprintf("this submission is for version %d of the survey; the server has version %d", env.Version, st.s.Version))
+	}
+	start, err1 := time.Parse(time.RFC3339, env.StartedAt)
+	end, err2 := time.Parse(time.RFC3339, env.CompletedAt)
+	if err1 == nil && err2 == nil && end.Before(start) {
+		add("completed_at", "type", fmt.Sprintf("the interview was completed (%s) before it started (%s)", env.CompletedAt, env.StartedAt))
+	}
+	if env.Supersedes != "" && strings.EqualFold(env.Supersedes, env.ID) {
+		add("supersedes", "type", "a submission cannot supersede itself")
+	}
+}
