@@ -31,8 +31,9 @@
 // Semantics follow XPath 1.0 as ODK applies it, with these choices:
 //   - empty answers (absent, null, "", empty selection, NaN) are "" as
 //     strings and NaN as numbers; "=" treats any two empty values as equal
-//     and an empty value as different from anything else, so the idioms
-//     ${x} = '' and ${x} != '' work for every type;
+//     and an empty value as different from anything else, so the XLSForm
+//     idioms for "answered" and "not answered" (comparing ${x} with an
+//     empty string) work for every type;
 //   - "=" with a number on one side compares numerically, so the
 //     select_one code '3' equals 3; < <= > >= compare dates by day (a date
 //     against a 'YYYY-MM-DD' string too), two non-numeric strings

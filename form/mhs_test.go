@@ -21,4 +21,3 @@ func TestLoadMHS(t *testing.T) {
 		t.Errorf("settings: %+v", s.Settings)
 	}
 }
-
