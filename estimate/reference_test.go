@@ -179,8 +179,8 @@ func (s *refStats) compare(t *testing.T, name string, c Cell, r map[string]strin
 		s.numbers++
 		rel := 0.0
 		// R's "exact" zeros (the se of a 0/100% cell) are rounding noise.
-		if d := math.Abs(*f.got - want); d > 1e-15*scale {
-			rel = d / math.Max(math.Abs(*f.got), math.Abs(want))
+		if tiny := 1e-15 * scale; math.Abs(want) > tiny || math.Abs(*f.got) > tiny {
+			rel = math.Abs(*f.got-want) / math.Max(math.Abs(*f.got), math.Abs(want))
 		}
 		// svyciprop's estimate and interval come from a glm whose IRLS
 		// stops at a relative deviance change of 1e-8, which leaves up to

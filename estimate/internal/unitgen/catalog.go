@@ -98,6 +98,6 @@ const (
 // The committed reference data set is Generate(ReferenceHouseholds,
 // ReferenceSeed).
 const (
-	ReferenceHouseholds = 650
+	ReferenceHouseholds = 550
 	ReferenceSeed       = 20261001
 )

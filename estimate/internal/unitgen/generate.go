@@ -255,7 +255,7 @@ func ageCode(age int) uint8 {
 
 // members draws a roster: head, maybe a spouse, children and elders.
 func (g *gen) members() []person {
-	n := 1 + g.r.IntN(4) + g.r.IntN(4)
+	n := 1 + g.r.IntN(5) + g.r.IntN(5)
 	foreign := g.bern(0.12)
 	citizen := g.bern(0.4)
 	var ms []person
