@@ -1,0 +1,57 @@
+package export
+
+// Source hands the export its rows. Each method calls fn once per row, in the same household
+// order for every file (the key order of the Source), and stops at fn's first error, returning
+// it. The structs passed to fn, and the byte slices in them, are only valid during the call:
+// a Source may reuse them (a database source scans into the same buffers), so fn copies what
+// it keeps.
+type Source interface {
+	Households(fn func(*Household) error) error
+	// Rows iterates the rows of one repeat (by repeat name) of the exported households.
+	Rows(repeat string, fn func(*Row) error) error
+	// Reviews iterates the audit trail of the exported households.
+	Reviews(fn func(*Review) error) error
+}
+
+// Household is one submission: its record columns and its answers.
+type Household struct {
+	Key         string // submission record id: the join key of every file
+	UUID        string // the id the device gave the interview
+	FormID      string
+	Version     int
+	Status      string
+	Enumerator  string // user record id
+	Team        string // team record id
+	DeviceID    string
+	StartedAt   string // as stored ("2006-01-02 15:04:05.000Z") or RFC 3339; "" if unknown
+	CompletedAt string
+	DurationS   *float64 // nil if unknown
+	Seq         int64    // change number (the export cursor)
+	Created     string
+	Updated     string
+	Data        []byte // JSON object of the non-sensitive answers (repeats included, ignored here)
+	PII         []byte // JSON object of the sensitive answers; nil when PII is not exported
+}
+
+// Row is one row of a repeat.
+type Row struct {
+	Key  string // the household's key
+	Line int    // 1-based position in the repeat
+	Data []byte // JSON object of the row's non-sensitive answers
+	PII  []byte // JSON object of the row's sensitive answers, or nil
+}
+
+// Review is one audit record of a household's review.
+type Review struct {
+	Key         string // the household's key
+	ID          string // review record id
+	Created     string
+	Actor       string // user record id
+	ActorName   string
+	Role        string
+	From        string
+	To          string
+	Action      string
+	Note        string
+	DuplicateOf string
+}

@@ -1,0 +1,244 @@
+package export
+
+import (
+	"archive/zip"
+	"compress/flate"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+)
+
+// Filter says which households an export holds; it is written to the manifest and the audit.
+type Filter struct {
+	Survey string   `json:"survey"`
+	Status []string `json:"status"`
+	Since  *int64   `json:"since"`           // only households with seq > Since; nil = all
+	Teams  []string `json:"teams,omitempty"` // only these teams (a supervisor's export)
+	PII    bool     `json:"pii"`             // sensitive fields included
+}
+
+// Options of an export.
+type Options struct {
+	Filter Filter
+	Cursor int64     // the change number the export is complete up to: the next Since
+	BOM    bool      // UTF-8 byte order mark at the start of each CSV, for Excel
+	Now    time.Time // generated_at; zero means time.Now()
+	// Progress, when set, is called every few thousand rows and when a file is done.
+	Progress func(file string, rows int64, done bool)
+}
+
+// Manifest is manifest.json: what the export holds and where the next one starts.
+type Manifest struct {
+	Survey       string           `json:"survey"`
+	Version      int              `json:"version"`
+	Title        string           `json:"title"`
+	GeneratedAt  string           `json:"generated_at"`
+	Cursor       int64            `json:"cursor"`
+	Filter       Filter           `json:"filter"`
+	Files        []string         `json:"files"`
+	Counts       map[string]int64 `json:"counts"` // data rows per CSV file
+	Withheld     []string         `json:"withheld"`
+	BOM          bool             `json:"bom"`
+	ProblemCount int              `json:"problem_count"`
+	Problems     []Problem        `json:"problems,omitempty"` // the first maxProblems
+}
+
+// Problem is an answer the export could not read as its type says; the row is still written.
+type Problem struct {
+	File    string `json:"file"`
+	Key     string `json:"key"`
+	Line    int    `json:"line,omitempty"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+const (
+	maxProblems   = 100
+	progressEvery = 5000
+)
+
+// Write streams the export of src to w as a ZIP. The returned manifest holds the counts so
+// far even when Write fails (for the audit record of an interrupted export).
+func Write(w io.Writer, s *Schema, src Source, opt Options) (*Manifest, error) {
+	if s == nil || src == nil {
+		return nil, errors.New("export: no survey or no source")
+	}
+	now := opt.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	now = now.UTC()
+	hh, reps, rev := layout(s, opt.Filter.PII)
+	m := &Manifest{Survey: s.FormID, Version: s.Version, Title: s.Title, Cursor: opt.Cursor, Filter: opt.Filter,
+		GeneratedAt: now.Format(time.RFC3339), Counts: map[string]int64{}, BOM: opt.BOM, Withheld: []string{}}
+	if !opt.Filter.PII {
+		m.Withheld = append(m.Withheld, s.Withheld()...)
+	}
+	x := &writer{source: src, zw: zip.NewWriter(w), opt: opt, now: now, m: m}
+	// Deflate at its fastest level: CSV still shrinks five to tenfold, and the export is
+	// bound by compression time otherwise.
+	x.zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, flate.BestSpeed)
+	})
+	err := x.all(s, hh, reps, rev)
+	if err != nil {
+		return m, err
+	}
+	return m, x.zw.Close()
+}
+
+type writer struct {
+	source Source
+	zw     *zip.Writer
+	opt    Options
+	now    time.Time
+	m      *Manifest
+	ans    answers
+	row    []string
+}
+
+func (x *writer) all(s *Schema, hh *table, reps []*table, rev *table) error {
+	x.ans = answers{}
+	if err := x.csvFile(hh, func(cw *csv.Writer) error {
+		return x.source.Households(func(h *Household) error { return x.household(cw, hh, h) })
+	}); err != nil {
+		return err
+	}
+	for _, t := range reps {
+		if err := x.csvFile(t, func(cw *csv.Writer) error {
+			return x.source.Rows(t.repeat, func(r *Row) error { return x.repeatRow(cw, t, r) })
+		}); err != nil {
+			return err
+		}
+	}
+	if err := x.csvFile(rev, func(cw *csv.Writer) error {
+		return x.source.Reviews(func(r *Review) error { return x.review(cw, rev, r) })
+	}); err != nil {
+		return err
+	}
+	tables := append(append([]*table{hh}, reps...), rev)
+	if err := x.file("codebook.csv", func(w io.Writer) error { return writeCodebook(w, s, tables, x.opt.BOM) }); err != nil {
+		return err
+	}
+	if err := x.file("labels.do", func(w io.Writer) error { return writeDoFile(w, s, tables, x.m) }); err != nil {
+		return err
+	}
+	x.m.Files = append(x.m.Files, "manifest.json")
+	return x.file("manifest.json", func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(x.m)
+	})
+}
+
+func (x *writer) file(name string, fn func(io.Writer) error) error {
+	w, err := x.zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: x.now})
+	if err != nil {
+		return fmt.Errorf("export: %s: %w", name, err)
+	}
+	if err := fn(w); err != nil {
+		return fmt.Errorf("export: %s: %w", name, err)
+	}
+	if name != "manifest.json" {
+		x.m.Files = append(x.m.Files, name)
+	}
+	return nil
+}
+
+// csvFile writes one table: BOM (if asked), header, then the rows fill gives it.
+func (x *writer) csvFile(t *table, fill func(*csv.Writer) error) error {
+	return x.file(t.file(), func(w io.Writer) error {
+		if x.opt.BOM {
+			if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+				return err
+			}
+		}
+		cw := csv.NewWriter(w)
+		cw.UseCRLF = true // RFC 4180
+		if err := cw.Write(t.header()); err != nil {
+			return err
+		}
+		err := fill(cw)
+		if err == nil {
+			cw.Flush()
+			err = cw.Error()
+		}
+		x.m.Counts[t.file()] = t.rows
+		x.progress(t, true)
+		return err
+	})
+}
+
+// emit writes a row and counts it.
+func (x *writer) emit(cw *csv.Writer, t *table) error {
+	if err := cw.Write(x.row); err != nil {
+		return err
+	}
+	t.rows++
+	if t.rows%progressEvery == 0 {
+		x.progress(t, false)
+	}
+	return nil
+}
+
+func (x *writer) progress(t *table, done bool) {
+	if x.opt.Progress != nil {
+		x.opt.Progress(t.file(), t.rows, done)
+	}
+}
+
+func (x *writer) household(cw *csv.Writer, t *table, h *Household) error {
+	x.row = append(x.row[:0], h.Key, h.UUID, h.FormID, strconv.Itoa(h.Version), h.Status, h.Enumerator, h.Team,
+		h.DeviceID, isoTime(h.StartedAt), isoTime(h.CompletedAt), formatFloat(h.DurationS),
+		strconv.FormatInt(h.Seq, 10), isoTime(h.Created), isoTime(h.Updated))
+	x.answers(t, h.Key, 0, h.Data, h.PII)
+	return x.emit(cw, t)
+}
+
+func (x *writer) repeatRow(cw *csv.Writer, t *table, r *Row) error {
+	x.row = append(x.row[:0], r.Key, strconv.Itoa(r.Line))
+	x.answers(t, r.Key, r.Line, r.Data, r.PII)
+	return x.emit(cw, t)
+}
+
+func (x *writer) review(cw *csv.Writer, t *table, r *Review) error {
+	x.row = append(x.row[:0], r.Key, r.ID, isoTime(r.Created), r.Actor)
+	if x.opt.Filter.PII {
+		x.row = append(x.row, r.ActorName)
+	}
+	x.row = append(x.row, r.Role, r.From, r.To, r.Action, r.Note, r.DuplicateOf)
+	return x.emit(cw, t)
+}
+
+// answers appends the answer cells of one row. Personal data is read only when the export
+// includes it, whatever the source hands over.
+func (x *writer) answers(t *table, key string, line int, data, pii []byte) {
+	if !x.opt.Filter.PII {
+		pii = nil
+	}
+	if err := x.ans.load(data, pii); err != nil {
+		x.problem(Problem{File: t.file(), Key: key, Line: line, Message: "answers are not a JSON object: " + err.Error()})
+	}
+	for i := range t.parts {
+		p := &t.parts[i]
+		if p.sensitive && !x.opt.Filter.PII {
+			continue // never laid out without PII; checked again here on purpose
+		}
+		var ok bool
+		x.row, ok = p.cells(x.row, x.ans[p.field])
+		if !ok {
+			x.problem(Problem{File: t.file(), Key: key, Line: line, Field: p.field, Message: "the answer does not have the shape of its type; kept as text in the first column"})
+		}
+	}
+}
+
+func (x *writer) problem(p Problem) {
+	x.m.ProblemCount++
+	if len(x.m.Problems) < maxProblems {
+		x.m.Problems = append(x.m.Problems, p)
+	}
+}
