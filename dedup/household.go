@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
 )
 
@@ -168,6 +169,18 @@ func floatOf(v any) (float64, bool) {
 	case json.Number:
 		f, err := x.Float64()
 		return f, err == nil && !math.IsInf(f, 0)
+	}
+	// Other numeric kinds (int32, float32, uint…) from callers that build
+	// the answers in Go.
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return float64(rv.Int()), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return float64(rv.Uint()), true
+	case reflect.Float32, reflect.Float64:
+		f := rv.Float()
+		return f, !math.IsNaN(f) && !math.IsInf(f, 0)
 	}
 	return 0, false
 }
