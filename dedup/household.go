@@ -142,18 +142,22 @@ func FromData(id string, data map[string]any) Household {
 	if name, ok := data["a_head_name"].(string); ok {
 		h.HeadKey = HeadKey(name)
 	}
-	if rows, ok := data["members"].([]any); ok {
-		for _, r := range rows {
-			row, _ := r.(map[string]any)
-			p := Person{Age: -1}
-			if s, ok := row["b_sex"].(string); ok {
-				p.Sex = s
-			}
-			if a, ok := intOf(row["b_age"]); ok {
-				p.Age = a
-			}
-			h.Roster = append(h.Roster, p)
+	rows, _ := data["members"].([]any)
+	if typed, ok := data["members"].([]map[string]any); ok { // built in Go
+		for _, r := range typed {
+			rows = append(rows, r)
 		}
+	}
+	for _, r := range rows {
+		row, _ := r.(map[string]any)
+		p := Person{Age: -1}
+		if s, ok := row["b_sex"].(string); ok {
+			p.Sex = s
+		}
+		if a, ok := intOf(row["b_age"]); ok {
+			p.Age = a
+		}
+		h.Roster = append(h.Roster, p)
 	}
 	return h
 }

@@ -203,7 +203,7 @@ func TestFromData(t *testing.T) {
 		t.Errorf("malformed: %+v", h)
 	}
 	_ = FromData("", nil)
-	h := FromData("", map[string]any{"a_psu": int32(5), "a_dwelling": uint16(9), "members": []any{map[string]any{"b_sex": "2", "b_age": float32(3)}}})
+	h := FromData("", map[string]any{"a_psu": int32(5), "a_dwelling": uint16(9), "members": []map[string]any{{"b_sex": "2", "b_age": float32(3)}}})
 	if h.PSU != 5 || h.Dwelling != 9 || len(h.Roster) != 1 || h.Roster[0].Age != 3 {
 		t.Errorf("Go numeric kinds: %+v", h)
 	}
