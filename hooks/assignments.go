@@ -1,0 +1,96 @@
+package hooks
+
+import (
+	"fmt"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
+)
+
+func (s *Server) bindAssignments() {
+	// The enumerator must be an enumerator of the assignment's team, whichever path saves it.
+	s.app.OnRecordValidate("assignments").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("status") == "" {
+			e.Record.Set("status", "active")
+		}
+		enum, err := e.App.FindRecordById("users", e.Record.GetString("enumerator"))
+		if err != nil {
+			return router.NewBadRequestError("enumerator: no such user", nil)
+		}
+		if enum.GetString("role") != RoleEnumerator {
+			return router.NewBadRequestError(fmt.Sprintf("enumerator: %s is a %s, not an enumerator", enum.Email(), enum.GetString("role")), nil)
+		}
+		if !contains(teamsOf(enum), e.Record.GetString("team")) {
+			return router.NewBadRequestError(fmt.Sprintf("enumerator: %s is not in this assignment's team", enum.Email()), nil)
+		}
+		return e.Next()
+	})
+
+	// Each change reaches the devices through the pull feed, written in the same transaction.
+	s.app.OnRecordCreate("assignments").BindFunc(func(e *core.RecordEvent) error {
+		return e.App.RunInTransaction(func(tx core.App) error {
+			e.App = tx
+			if err := e.Next(); err != nil {
+				return err
+			}
+			return appendChange(tx, e.Record.GetString("enumerator"), "assignment", e.Record.Id, "assigned")
+		})
+	})
+	s.app.OnRecordUpdate("assignments").BindFunc(func(e *core.RecordEvent) error {
+		return e.App.RunInTransaction(func(tx core.App) error {
+			e.App = tx
+			if err := e.Next(); err != nil {
+				return err
+			}
+			before, now := e.Record.Original().GetString("enumerator"), e.Record.GetString("enumerator")
+			if before != now {
+				// Moved: the first device drops it on its next pull.
+				if err := appendChange(tx, before, "assignment", e.Record.Id, "revoked"); err != nil {
+					return err
+				}
+				return appendChange(tx, now, "assignment", e.Record.Id, "assigned")
+			}
+			return appendChange(tx, now, "assignment", e.Record.Id, "changed")
+		})
+	})
+	s.app.OnRecordDelete("assignments").BindFunc(func(e *core.RecordEvent) error {
+		return e.App.RunInTransaction(func(tx core.App) error {
+			e.App = tx
+			if err := e.Next(); err != nil {
+				return err
+			}
+			return appendChange(tx, e.Record.GetString("enumerator"), "assignment", e.Record.Id, "revoked")
+		})
+	})
+}
+
+func (s *Server) bindUsers() {
+	s.app.OnRecordValidate("users").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("role") == RoleEnumerator && len(teamsOf(e.Record)) != 1 {
+			return router.NewBadRequestError("teams: an enumerator belongs to exactly one team", nil)
+		}
+		return e.Next()
+	})
+}
+
+// bindEnrich hides personal data (`sensitive` answers) from roles without the right to it.
+func (s *Server) bindEnrich() {
+	s.app.OnRecordEnrich("submissions", "members").BindFunc(func(e *core.RecordEnrichEvent) error {
+		if !mayReadPII(e.RequestInfo.Auth) {
+			e.Record.Hide("pii")
+		}
+		return e.Next()
+	})
+}
+
+// mayReadPII: superusers; supervisors (of the teams the rules already limit them to);
+// enumerators (their own households); analysts only when granted.
+func mayReadPII(auth *core.Record) bool {
+	switch roleOf(auth) {
+	case RoleSuperuser, RoleSupervisor, RoleEnumerator:
+		return true
+	case RoleAnalyst:
+		return auth.GetBool("pii_granted")
+	}
+	return false
+}

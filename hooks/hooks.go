@@ -1,0 +1,80 @@
+// Package hooks wires fieldbase's engine packages to PocketBase: custom routes (sync, review,
+// indicators, export) and record hooks that keep the rules on every path (record API, admin UI).
+// Handlers stay thin: they authenticate, parse, call a package, and write the answer.
+package hooks
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"fieldbase/ingest"
+)
+
+// Server holds the per-app state the routes share.
+type Server struct {
+	app     core.App
+	Surveys *Registry
+
+	storeOnce sync.Once
+	store     *ingest.Store
+	storeErr  error
+
+	// Facts, when set, computes indicator facts at ingest (see package indicators).
+	Facts ingest.FactsFunc
+}
+
+// Register binds every fieldbase hook and route to app and returns the shared state.
+func Register(app core.App) *Server {
+	s := &Server{app: app}
+	s.Surveys = newRegistry(app)
+	s.bindSurveys()
+	s.bindUsers()
+	s.bindAssignments()
+	s.bindReview()
+	s.bindEnrich()
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		s.routes(se)
+		return se.Next()
+	})
+	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+		if s.store != nil {
+			s.store.Close()
+		}
+		return e.Next()
+	})
+	return s
+}
+
+// Store returns the ingest store, preparing its statements on first use (the migrations
+// must have run, which is true once the app serves).
+func (s *Server) Store() (*ingest.Store, error) {
+	s.storeOnce.Do(func() {
+		w, ok1 := s.app.NonconcurrentDB().(*dbx.DB)
+		r, ok2 := s.app.ConcurrentDB().(*dbx.DB)
+		if !ok1 || !ok2 {
+			s.storeErr = fmt.Errorf("hooks: the app database is not a *dbx.DB (inside a transaction?)")
+			return
+		}
+		st := &ingest.Store{Writer: w.DB(), Reader: r.DB(), Surveys: s.Surveys, Facts: s.Facts}
+		if err := st.Prepare(context.Background()); err != nil {
+			s.storeErr = err
+			return
+		}
+		s.store = st
+	})
+	return s.store, s.storeErr
+}
+
+func (s *Server) routes(se *core.ServeEvent) {
+	api := se.Router.Group("/api")
+	api.POST("/sync/push", s.push)
+	api.GET("/sync/pull", s.pull)
+	api.POST("/submissions/{id}/review", s.reviewOne)
+	api.POST("/review/bulk", s.reviewBulk)
+	api.GET("/review/summary", s.reviewSummary)
+	s.extraRoutes(api)
+}

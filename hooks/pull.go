@@ -1,0 +1,190 @@
+package hooks
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+const (
+	defaultPullLimit = 100
+	maxPullLimit     = 1000
+)
+
+type change struct {
+	Seq  int64  `db:"seq"`
+	Kind string `db:"kind"`
+	Ref  string `db:"ref"`
+	Op   string `db:"op"`
+}
+
+type pullResponse struct {
+	Cursor      string           `json:"cursor"`
+	HasMore     bool             `json:"has_more"`
+	Surveys     []map[string]any `json:"surveys"`
+	Assignments []map[string]any `json:"assignments"`
+	Decisions   []map[string]any `json:"decisions"`
+}
+
+// pull is GET /api/sync/pull?cursor=&limit= (sync.md). The cursor is the last change
+// sequence number the device has seen; it is opaque to devices.
+func (s *Server) pull(e *core.RequestEvent) error {
+	if _, err := requireRole(e, RoleEnumerator); err != nil {
+		return err
+	}
+	q := e.Request.URL.Query()
+	var cursor int64
+	if c := q.Get("cursor"); c != "" {
+		v, err := strconv.ParseInt(c, 10, 64)
+		if err != nil || v < 0 {
+			return apiError(http.StatusBadRequest, "cursor is not one this server gave out: send the cursor of the last pull, or none")
+		}
+		cursor = v
+	}
+	limit := defaultPullLimit
+	if l := q.Get("limit"); l != "" {
+		v, err := strconv.Atoi(l)
+		if err != nil || v < 1 || v > maxPullLimit {
+			return apiError(http.StatusBadRequest, fmt.Sprintf("limit must be a whole number from 1 to %d", maxPullLimit))
+		}
+		limit = v
+	}
+	me := e.Auth.Id
+	var feed []change
+	err := s.app.DB().NewQuery(`SELECT seq, kind, ref, op FROM (
+			SELECT seq, kind, ref, op FROM changes WHERE enumerator = {:me} AND seq > {:c}
+			UNION ALL
+			SELECT seq, kind, ref, op FROM changes WHERE enumerator = '' AND seq > {:c})
+		ORDER BY seq LIMIT {:n}`).Bind(dbx.Params{"me": me, "c": cursor, "n": limit + 1}).All(&feed)
+	if err != nil {
+		return fmt.Errorf("pull: read changes: %w", err)
+	}
+	resp := pullResponse{Cursor: strconv.FormatInt(cursor, 10), Surveys: []map[string]any{},
+		Assignments: []map[string]any{}, Decisions: []map[string]any{}}
+	if len(feed) > limit {
+		resp.HasMore = true
+		feed = feed[:limit]
+	}
+	seen := map[string]bool{}
+	if cursor == 0 {
+		// A new device gets every active survey, whether or not its install left a change.
+		var ids []string
+		s.app.DB().NewQuery("SELECT id FROM surveys WHERE status = 'active' ORDER BY form_id, version").Column(&ids)
+		for _, id := range ids {
+			seen["survey:"+id] = true
+			if sv := s.surveyJSON(id); sv != nil {
+				resp.Surveys = append(resp.Surveys, sv)
+			}
+		}
+	}
+	for _, c := range feed {
+		resp.Cursor = strconv.FormatInt(c.Seq, 10)
+		key := c.Kind + ":" + c.Ref
+		if seen[key] {
+			continue // the current state is sent once per page
+		}
+		seen[key] = true
+		switch c.Kind {
+		case "survey":
+			if sv := s.surveyJSON(c.Ref); sv != nil {
+				resp.Surveys = append(resp.Surveys, sv)
+			}
+		case "assignment":
+			resp.Assignments = append(resp.Assignments, s.assignmentJSON(c.Ref, me))
+		case "decision":
+			if d := s.decisionJSON(c.Ref, me); d != nil {
+				resp.Decisions = append(resp.Decisions, d)
+			}
+		}
+	}
+	device := q.Get("device_id")
+	if device == "" {
+		device = e.Request.Header.Get("X-Device-Id")
+	}
+	s.touchDevice(e, device, q.Get("app_version"), nil)
+	return e.JSON(http.StatusOK, resp)
+}
+
+func (s *Server) surveyJSON(id string) map[string]any {
+	r, err := s.app.FindRecordById("surveys", id)
+	if err != nil {
+		return nil
+	}
+	return map[string]any{"id": r.Id, "form_id": r.GetString("form_id"), "version": r.GetInt("version"),
+		"title": r.GetString("title"), "status": r.GetString("status"), "definition": r.Get("definition")}
+}
+
+// assignmentJSON gives the assignment as the device should now hold it: revoked when it was
+// deleted, cancelled, or moved to another enumerator.
+func (s *Server) assignmentJSON(id, me string) map[string]any {
+	r, err := s.app.FindRecordById("assignments", id)
+	if err != nil || r.GetString("enumerator") != me || r.GetString("status") == "cancelled" {
+		return map[string]any{"id": id, "revoked": true}
+	}
+	out := map[string]any{"id": r.Id, "revoked": false, "status": r.GetString("status"), "survey": r.GetString("survey")}
+	for _, f := range []string{"a_psu", "a_dwelling", "a_weight"} {
+		out[f] = r.GetFloat(f)
+	}
+	for _, f := range []string{"a_stratum", "a_region", "a_urban", "notes"} {
+		out[f] = r.GetString(f)
+	}
+	if sv, err := s.app.FindRecordById("surveys", r.GetString("survey")); err == nil {
+		out["form_id"], out["version"] = sv.GetString("form_id"), sv.GetInt("version")
+	}
+	return out
+}
+
+// decisionJSON tells the enumerator what happened to one of their submissions; a rejected one
+// comes back with the supervisor's note and the full answers to correct.
+func (s *Server) decisionJSON(id, me string) map[string]any {
+	r, err := s.app.FindRecordById("submissions", id)
+	if err != nil || r.GetString("enumerator") != me {
+		return nil
+	}
+	out := map[string]any{"id": r.GetString("uuid"), "record": r.Id, "status": r.GetString("status"),
+		"note": r.GetString("review_note"), "decided_at": r.GetString("reviewed_at")}
+	if d := r.GetString("duplicate_of"); d != "" {
+		if other, err := s.app.FindRecordById("submissions", d); err == nil {
+			out["duplicate_of"] = other.GetString("uuid")
+		}
+	}
+	if r.GetString("status") == "rejected" {
+		out["data"] = mergePII(r.Get("data"), r.Get("pii"))
+	}
+	return out
+}
+
+// mergePII puts the sensitive answers back into the answers (for their own enumerator).
+func mergePII(data, pii any) map[string]any {
+	var d, p map[string]any
+	b, _ := json.Marshal(data)
+	json.Unmarshal(b, &d)
+	b, _ = json.Marshal(pii)
+	json.Unmarshal(b, &p)
+	if d == nil {
+		d = map[string]any{}
+	}
+	for k, v := range p {
+		rows, isRows := v.([]any)
+		target, _ := d[k].([]any)
+		if !isRows {
+			d[k] = v
+			continue
+		}
+		for i, pr := range rows {
+			pm, _ := pr.(map[string]any)
+			if i < len(target) {
+				if tm, ok := target[i].(map[string]any); ok {
+					for kk, vv := range pm {
+						tm[kk] = vv
+					}
+				}
+			}
+		}
+	}
+	return d
+}

@@ -1,0 +1,138 @@
+package hooks
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"time"
+	"unicode/utf8"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"fieldbase/form"
+	"fieldbase/ingest"
+)
+
+// Push limits, documented in the README.
+const (
+	MaxPushBytes = 16 << 20
+	MaxPushItems = 500
+)
+
+var timeNow = time.Now
+
+type pushRequest struct {
+	DeviceID    string            `json:"device_id"`
+	AppVersion  string            `json:"app_version"`
+	Submissions []json.RawMessage `json:"submissions"`
+}
+
+type pushResponse struct {
+	Results []ingest.Outcome `json:"results"`
+	Counts  map[string]int   `json:"counts"`
+}
+
+// push is POST /api/sync/push (sync.md): each item handled and stored on its own.
+func (s *Server) push(e *core.RequestEvent) error {
+	if _, err := requireRole(e, RoleEnumerator); err != nil {
+		return err
+	}
+	body, err := readBody(e, MaxPushBytes)
+	if err != nil {
+		return err
+	}
+	var req pushRequest
+	if err := decodeObject(body, &req); err != nil {
+		return err
+	}
+	if req.Submissions == nil {
+		return apiError(http.StatusBadRequest, `the body has no "submissions" array`)
+	}
+	if len(req.Submissions) > MaxPushItems {
+		return apiError(http.StatusRequestEntityTooLarge,
+			fmt.Sprintf("too many submissions in one push: %d (at most %d); send them in smaller batches", len(req.Submissions), MaxPushItems))
+	}
+	teams := teamsOf(e.Auth)
+	if len(teams) != 1 {
+		return apiError(http.StatusForbidden, "this enumerator is not in exactly one team; ask a superuser to fix the account")
+	}
+	store, err := s.Store()
+	if err != nil {
+		return err
+	}
+	caller := ingest.Caller{UserID: e.Auth.Id, TeamID: teams[0]}
+	resp := pushResponse{Results: make([]ingest.Outcome, 0, len(req.Submissions)), Counts: map[string]int{}}
+	for _, raw := range req.Submissions {
+		out, err := store.Push(e.Request.Context(), caller, raw)
+		if err != nil {
+			// The item is not stored: say so, so the device keeps it and sends it again.
+			s.app.Logger().Error("push: item not stored", "enumerator", e.Auth.Id, "id", itemID(raw), "error", err.Error())
+			if os.Getenv("FIELDBASE_DEBUG") != "" {
+				fmt.Fprintln(os.Stderr, "push: item not stored:", err)
+			}
+			out = ingest.Outcome{ID: itemID(raw), Outcome: ingest.Refused, Warnings: []form.Problem{},
+				Errors: []form.Problem{{Rule: "type", Message: "the server could not store this submission now; keep it and send it again"}}}
+		}
+		resp.Results = append(resp.Results, out)
+		resp.Counts[out.Outcome]++
+	}
+	s.touchDevice(e, req.DeviceID, req.AppVersion, resp.Counts)
+	return e.JSON(http.StatusOK, resp)
+}
+
+// readBody reads at most limit bytes and answers 413 beyond, 400 for invalid UTF-8.
+func readBody(e *core.RequestEvent, limit int64) ([]byte, error) {
+	if e.Request.ContentLength > limit {
+		return nil, apiError(http.StatusRequestEntityTooLarge,
+			fmt.Sprintf("request body too large: %d bytes (at most %d)", e.Request.ContentLength, limit))
+	}
+	body, err := io.ReadAll(io.LimitReader(e.Request.Body, limit+1))
+	if err != nil {
+		return nil, apiError(http.StatusBadRequest, "could not read the request body: "+err.Error())
+	}
+	if int64(len(body)) > limit {
+		return nil, apiError(http.StatusRequestEntityTooLarge, fmt.Sprintf("request body too large: more than %d bytes", limit))
+	}
+	if !utf8.Valid(body) {
+		return nil, apiError(http.StatusBadRequest, "the request body is not valid UTF-8")
+	}
+	return body, nil
+}
+
+// decodeObject parses a JSON object body into v with a 400 that names the problem.
+func decodeObject(body []byte, v any) error {
+	var probe any
+	if err := json.Unmarshal(body, &probe); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return apiError(http.StatusBadRequest, fmt.Sprintf("the body is not JSON: %v (at byte %d)", se, se.Offset))
+		}
+		return apiError(http.StatusBadRequest, "the body is not JSON: "+err.Error())
+	}
+	if _, ok := probe.(map[string]any); !ok {
+		return apiError(http.StatusBadRequest, "the body must be a JSON object")
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return apiError(http.StatusBadRequest, fmt.Sprintf("field %q has the wrong type: got %s, want %s", te.Field, te.Value, te.Type))
+		}
+		return apiError(http.StatusBadRequest, "the body has the wrong shape: "+err.Error())
+	}
+	return nil
+}
+
+func itemID(raw json.RawMessage) string {
+	var m struct {
+		ID any `json:"id"`
+	}
+	json.Unmarshal(raw, &m)
+	id, _ := m.ID.(string)
+	if len(id) > 64 {
+		id = id[:64]
+	}
+	return id
+}

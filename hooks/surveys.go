@@ -1,0 +1,134 @@
+package hooks
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
+
+	"fieldbase/form"
+	"fieldbase/ingest"
+)
+
+// Registry caches compiled survey versions; a survey is parsed once, not per submission.
+type Registry struct {
+	app   core.App
+	mu    sync.RWMutex
+	cache map[string]*ingest.Survey
+}
+
+func newRegistry(app core.App) *Registry {
+	return &Registry{app: app, cache: map[string]*ingest.Survey{}}
+}
+
+func surveyKey(formID string, version int) string { return fmt.Sprintf("%s@%d", formID, version) }
+
+// Survey implements ingest.Surveys.
+func (r *Registry) Survey(formID string, version int) (*ingest.Survey, bool) {
+	key := surveyKey(formID, version)
+	r.mu.RLock()
+	sv, ok := r.cache[key]
+	r.mu.RUnlock()
+	if ok {
+		return sv, sv != nil
+	}
+	var row struct {
+		ID         string `db:"id"`
+		Definition string `db:"definition"`
+	}
+	err := r.app.DB().NewQuery("SELECT id, definition FROM surveys WHERE form_id = {:f} AND version = {:v}").
+		Bind(dbx.Params{"f": formID, "v": version}).One(&row)
+	if err != nil {
+		if !errors.Is(err, sql.ErrNoRows) {
+			r.app.Logger().Error("survey lookup failed", "form_id", formID, "version", version, "error", err)
+		}
+		return nil, false
+	}
+	f, err := form.Load([]byte(row.Definition))
+	if err != nil {
+		r.app.Logger().Error("stored survey does not load", "form_id", formID, "version", version, "error", err)
+		return nil, false
+	}
+	sv = ingest.NewSurvey(row.ID, f)
+	r.mu.Lock()
+	r.cache[key] = sv
+	r.mu.Unlock()
+	return sv, true
+}
+
+// Latest returns the newest version of a survey.
+func (r *Registry) Latest(formID string) (*ingest.Survey, bool) {
+	var v int
+	err := r.app.DB().NewQuery("SELECT COALESCE(MAX(version), 0) FROM surveys WHERE form_id = {:f}").
+		Bind(dbx.Params{"f": formID}).Row(&v)
+	if err != nil || v == 0 {
+		return nil, false
+	}
+	return r.Survey(formID, v)
+}
+
+func (r *Registry) forget() {
+	r.mu.Lock()
+	r.cache = map[string]*ingest.Survey{}
+	r.mu.Unlock()
+}
+
+// InstallSurvey checks a survey definition and stores it as a new active version.
+// It refuses a malformed definition or a version that is already installed.
+func InstallSurvey(app core.App, definition []byte) (*core.Record, error) {
+	f, err := form.Load(definition)
+	if err != nil {
+		return nil, err
+	}
+	col, err := app.FindCollectionByNameOrId("surveys")
+	if err != nil {
+		return nil, fmt.Errorf("surveys collection: %w", err)
+	}
+	existing, _ := app.FindFirstRecordByFilter(col, "form_id = {:f} && version = {:v}", dbx.Params{"f": f.FormID, "v": f.Version})
+	if existing != nil {
+		return nil, fmt.Errorf("survey %s version %d is already installed (record %s); raise settings.version for a new version", f.FormID, f.Version, existing.Id)
+	}
+	rec := core.NewRecord(col)
+	rec.Set("form_id", f.FormID)
+	rec.Set("version", f.Version)
+	rec.Set("title", f.Title)
+	rec.Set("definition", json.RawMessage(definition))
+	rec.Set("status", "active")
+	return rec, app.Save(rec)
+}
+
+func (s *Server) bindSurveys() {
+	// A definition edited in the admin UI is checked like one installed from a file.
+	s.app.OnRecordValidate("surveys").BindFunc(func(e *core.RecordEvent) error {
+		raw, _ := json.Marshal(e.Record.Get("definition"))
+		f, err := form.Load(raw)
+		if err != nil {
+			return router.NewBadRequestError("the survey definition is not valid: "+err.Error(), nil)
+		}
+		if f.FormID != e.Record.GetString("form_id") || f.Version != e.Record.GetInt("version") {
+			return router.NewBadRequestError(fmt.Sprintf("form_id/version (%s/%d) must match the definition's settings (%s/%d)",
+				e.Record.GetString("form_id"), e.Record.GetInt("version"), f.FormID, f.Version), nil)
+		}
+		return e.Next()
+	})
+	changed := func(e *core.RecordEvent) error {
+		return e.App.RunInTransaction(func(tx core.App) error {
+			e.App = tx
+			if err := e.Next(); err != nil {
+				return err
+			}
+			return appendChange(tx, "", "survey", e.Record.Id, "changed")
+		})
+	}
+	s.app.OnRecordCreate("surveys").BindFunc(changed)
+	s.app.OnRecordUpdate("surveys").BindFunc(changed)
+	forget := func(e *core.RecordEvent) error { s.Surveys.forget(); return e.Next() }
+	s.app.OnRecordAfterCreateSuccess("surveys").BindFunc(forget)
+	s.app.OnRecordAfterUpdateSuccess("surveys").BindFunc(forget)
+	s.app.OnRecordAfterDeleteSuccess("surveys").BindFunc(forget)
+}
