@@ -24,7 +24,7 @@ func (st *vstate) convert(f *Field, raw any, row int) slot {
 	}
 	bad := func(rule, format string, args ...any) slot {
 		st.fieldProblem(f, row, rule, fmt.Sprintf(format, args...))
-		return slot{bad: true}
+		return slot{bad: true, unsure: true}
 	}
 	switch f.kind {
 	case kCalculate:

@@ -30,9 +30,7 @@ func equal(a, b Value) bool {
 	case a.kind == KindDate || b.kind == KindDate:
 		x, ok1 := a.days()
 		y, ok2 := b.days()
-		if ok1 && ok2 {
-			return x == y
-		}
+		return ok1 && ok2 && x == y
 	case a.kind == KindList && b.kind == KindList:
 		if len(a.list) != len(b.list) {
 			return false

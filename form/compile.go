@@ -32,7 +32,13 @@ type node struct {
 	pred  *node   // aggregate filter
 	re    *regexp.Regexp
 	col   string // choice column (choice_filter)
+	fast  uint8  // comparison of field f with literal val (fastField, fastPred)
 }
+
+const (
+	fastField = 1 + iota // f read at the current row (or household)
+	fastPred             // f read at the row of [] level
+)
 
 type op uint8
 
@@ -89,6 +95,7 @@ const (
 	opStartsWith
 	opEndsWith
 	opDate
+	opYear // int(format-date(d, '%Y')), fused: no string is made
 )
 
 // maxPredLevels bounds nested [] filters (each level has a row slot in the
@@ -201,7 +208,17 @@ func (c *compiler) node(a *ast) (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &node{op: binaryOp(a.op), args: []*node{l, r}}, nil
+		n := &node{op: binaryOp(a.op), args: []*node{l, r}}
+		switch n.op {
+		case opEq, opNe, opLt, opLe, opGt, opGe:
+			if r.op == opLit && (l.op == opField || l.op == opPredField) {
+				n.f, n.val, n.level, n.fast = l.f, r.val, l.level, fastField
+				if l.op == opPredField {
+					n.fast = fastPred
+				}
+			}
+		}
+		return n, nil
 	case aCall:
 		return c.call(a)
 	}
@@ -403,6 +420,11 @@ func (c *compiler) call(a *ast) (*node, error) {
 			return nil, err
 		}
 		n.args[i] = x
+	}
+	if (fn.op == opInt || fn.op == opNumber) && n.args[0].op == opFormatDate {
+		if f := n.args[0]; f.args[1].op == opLit && f.args[1].val.String() == "%Y" {
+			return &node{op: opYear, args: f.args[:1]}, nil
+		}
 	}
 	if fn.op == opRegex && n.args[1].op == opLit {
 		re, err := regexp.Compile(n.args[1].val.String())

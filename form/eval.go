@@ -7,21 +7,19 @@ import (
 	"time"
 )
 
-// source is where an expression reads answers: the stored answers (a map,
-// for Expr.Eval) or the typed slots of a submission being validated.
-type source interface {
-	get(f *Field, row int) Value // row is ignored for household fields
-	rows(rep *Field) int
-}
-
 // evalCtx is the state of one evaluation. It lives on the caller's stack.
+// Answers are read from the typed slots of a submission being validated
+// (st) or, for Expr.Eval, from stored answers (m). Two concrete fields
+// rather than an interface: reads are the hot path and this way inline.
 type evalCtx struct {
-	src    source
+	st     *vstate
+	m      mapSource
 	row    int                // current row of the expression's repeat
 	preds  [maxPredLevels]int // row being tested by each [] filter level
 	dot    Value              // the answer a constraint is checking
 	today  Value
 	choice *Choice // choice being tested by a choice_filter
+	unsure bool    // read an unknown answer (validation only, see slot)
 }
 
 // Eval evaluates the expression over stored answers (calculates already
@@ -34,17 +32,40 @@ func (e *Expr) Eval(data map[string]any, row int) Value {
 	if e.hasToday {
 		today = DateValue(time.Now())
 	}
-	return e.eval(mapSource(data), row, today)
+	c := evalCtx{m: data, row: row, today: today}
+	return e.root.eval(&c)
 }
 
 // EvalAt is Eval with today() fixed to the date of today.
 func (e *Expr) EvalAt(data map[string]any, row int, today time.Time) Value {
-	return e.eval(mapSource(data), row, DateValue(today))
+	c := evalCtx{m: data, row: row, today: DateValue(today)}
+	return e.root.eval(&c)
 }
 
-func (e *Expr) eval(src source, row int, today Value) Value {
-	c := evalCtx{src: src, row: row, today: today}
-	return e.root.eval(&c)
+// get reads an answer; row is ignored for household fields.
+func (c *evalCtx) get(f *Field, row int) Value {
+	if c.st != nil {
+		sl := c.st.read(f, row)
+		if sl == nil {
+			return Value{}
+		}
+		if sl.unsure {
+			c.unsure = true
+		}
+		return sl.v
+	}
+	return c.m.get(f, row)
+}
+
+func (c *evalCtx) rows(rep *Field) int {
+	if c.st != nil {
+		r := &c.st.reps[rep.repIdx]
+		if r.bad {
+			c.unsure = true
+		}
+		return r.n
+	}
+	return c.m.rows(rep)
 }
 
 func (n *node) eval(c *evalCtx) Value {
@@ -54,9 +75,9 @@ func (n *node) eval(c *evalCtx) Value {
 	case opDot:
 		return c.dot
 	case opField:
-		return c.src.get(n.f, c.row)
+		return c.get(n.f, c.row)
 	case opPredField:
-		return c.src.get(n.f, c.preds[n.level])
+		return c.get(n.f, c.preds[n.level])
 	case opRowPos:
 		return NumberValue(float64(c.row + 1))
 	case opPredPos:
@@ -76,12 +97,34 @@ func (n *node) eval(c *evalCtx) Value {
 		return BoolValue(n.args[0].eval(c).Bool() || n.args[1].eval(c).Bool())
 	case opAnd:
 		return BoolValue(n.args[0].eval(c).Bool() && n.args[1].eval(c).Bool())
-	case opEq:
-		return BoolValue(equal(n.args[0].eval(c), n.args[1].eval(c)))
-	case opNe:
-		return BoolValue(!equal(n.args[0].eval(c), n.args[1].eval(c)))
+	case opEq, opNe:
+		var eq bool
+		if n.fast != 0 {
+			// ${field} = 'literal': the most common relevance.
+			v := c.get(n.f, c.fastRow(n))
+			if v.kind == KindString && n.val.kind == KindString {
+				eq = v.str == n.val.str
+			} else {
+				eq = equal(v, n.val)
+			}
+		} else {
+			eq = equal(n.args[0].eval(c), n.args[1].eval(c))
+		}
+		return BoolValue(eq == (n.op == opEq))
 	case opLt, opLe, opGt, opGe:
-		d, ok := compare(n.args[0].eval(c), n.args[1].eval(c))
+		var d int
+		var ok bool
+		if n.fast != 0 {
+			// ${field} >= number: the other common relevance.
+			v := c.get(n.f, c.fastRow(n))
+			if v.kind == KindNumber && n.val.kind == KindNumber && v.num == v.num {
+				d, ok = cmpFloat(v.num, n.val.num), true
+			} else {
+				d, ok = compare(v, n.val)
+			}
+		} else {
+			d, ok = compare(n.args[0].eval(c), n.args[1].eval(c))
+		}
 		if !ok {
 			return BoolValue(false)
 		}
@@ -132,11 +175,19 @@ func (n *node) eval(c *evalCtx) Value {
 	return n.call(c)
 }
 
+// fastRow is the row a fast comparison reads its field at.
+func (c *evalCtx) fastRow(n *node) int {
+	if n.fast == fastPred {
+		return c.preds[n.level]
+	}
+	return c.row
+}
+
 // aggregate evaluates count/sum/min/max over the rows of a repeat. Empty
 // answers are skipped (sum of nothing is 0, min/max of nothing is empty);
 // a non-numeric answer makes sum/min/max NaN, as in XPath.
 func (n *node) aggregate(c *evalCtx) Value {
-	rows := c.src.rows(n.rep)
+	rows := c.rows(n.rep)
 	if n.pred == nil && n.f == n.rep {
 		return NumberValue(float64(rows))
 	}
@@ -153,7 +204,7 @@ func (n *node) aggregate(c *evalCtx) Value {
 			count++
 			continue
 		}
-		v := c.src.get(n.f, i)
+		v := c.get(n.f, i)
 		if v.IsNull() {
 			continue
 		}

@@ -83,6 +83,13 @@ func (n *node) call(c *evalCtx) Value {
 			return Value{}
 		}
 		return StringValue(formatDate(int(math.Floor(d)), n.args[1].eval(c).String()))
+	case opYear:
+		d, ok := n.args[0].eval(c).days()
+		if !ok || math.IsInf(d, 0) || math.Abs(d) > 1e7 {
+			return NumberValue(math.NaN())
+		}
+		y, _, _ := civilFromDays(int(math.Floor(d)))
+		return NumberValue(float64(y))
 	case opRound:
 		x := n.args[0].eval(c).number()
 		p := 1.0

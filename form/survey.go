@@ -1,5 +1,7 @@
 package form
 
+import "sync"
+
 // Survey is a loaded, compiled survey definition. It is immutable after
 // Load and safe for concurrent use (Validate and Expr.Eval keep their
 // state on the stack of the caller).
@@ -18,6 +20,8 @@ type Survey struct {
 
 	hhSlots int      // number of household-level answer slots
 	plan    []*Field // household-level fields and repeats in evaluation order
+
+	pool sync.Pool // *vstate, reused by Validate
 }
 
 // Settings is the settings sheet.

@@ -48,12 +48,18 @@ type vstate struct {
 }
 
 type slot struct {
-	v   Value
-	bad bool // wrong type or choice: reported once, then read as empty
+	v Value
+	// bad: wrong type or choice, reported once and then read as empty.
+	// unsure: bad, or derived from a bad answer (a relevance or
+	// calculation that read one). Whatever reads an unsure slot is unsure
+	// too, and problems that depend on it are not reported: one mistake
+	// gives one error, not a cascade through every question it gates.
+	bad, unsure bool
 }
 
 type repState struct {
-	rows []rowState
+	rows  []rowState
+	slots []slot // backing store of the rows' slots
 	src  []any // the rows as sent
 	n    int   // rows visible to expressions (0 when not relevant)
 	bad  bool  // the repeat is not a list
@@ -62,6 +68,51 @@ type repState struct {
 type rowState struct {
 	slots []slot
 	raw   map[string]any // nil when the row is not an object
+}
+
+// maxPooledSlots bounds the memory a pooled state keeps: a submission
+// with a huge repeat gets fresh memory that is then left to the GC.
+const maxPooledSlots = 1 << 14
+
+// getState returns a cleared validation state, reusing the memory of an
+// earlier validation: a household needs a few hundred slots, and
+// allocating them each time is most of the garbage Validate would make.
+func (s *Survey) getState() *vstate {
+	st, _ := s.pool.Get().(*vstate)
+	if st == nil {
+		st = &vstate{s: s, hh: make([]slot, s.hhSlots), reps: make([]repState, len(s.repeats))}
+	}
+	return st
+}
+
+func (s *Survey) putState(st *vstate) {
+	size := len(st.found)
+	for i := range st.reps {
+		size += cap(st.reps[i].slots)
+	}
+	if size > maxPooledSlots {
+		return
+	}
+	clear(st.hh)
+	for i := range st.reps {
+		r := &st.reps[i]
+		clear(r.slots)
+		clear(r.rows)
+		*r = repState{rows: r.rows[:0], slots: r.slots[:0]}
+	}
+	clear(st.found)
+	st.found = st.found[:0]
+	s.pool.Put(st)
+}
+
+// grow returns a cleared slice of length n, reusing b's memory if it can.
+func grow[T any](b []T, n int) []T {
+	if cap(b) < n {
+		return make([]T, n)
+	}
+	b = b[:n]
+	clear(b)
+	return b
 }
 
 // key orders problems as the questionnaire does: by household field or
@@ -96,19 +147,26 @@ func (st *vstate) fieldProblem(f *Field, row int, rule, msg string) {
 	st.add(false, fieldKey(f, row), path(f, row), rule, msg)
 }
 
-// get and rows make vstate the source expressions read during validation.
-func (st *vstate) get(f *Field, row int) Value {
+// eval evaluates an expression over the submission's slots. unsure
+// reports that it read an answer that is unknown (see slot).
+func (st *vstate) eval(e *Expr, row int) (v Value, unsure bool) {
+	c := evalCtx{st: st, row: row, today: st.today}
+	v = e.root.eval(&c)
+	return v, c.unsure
+}
+
+// read returns the slot expressions see during validation, nil outside
+// the rows.
+func (st *vstate) read(f *Field, row int) *slot {
 	if f.repeat == nil {
-		return st.hh[f.slot].v
+		return &st.hh[f.slot]
 	}
 	r := &st.reps[f.repeat.repIdx]
 	if row < 0 || row >= r.n || r.rows[row].slots == nil {
-		return Value{}
+		return nil
 	}
-	return r.rows[row].slots[f.slot].v
+	return &r.rows[row].slots[f.slot]
 }
-
-func (st *vstate) rows(rep *Field) int { return st.reps[rep.repIdx].n }
 
 func (st *vstate) slotp(f *Field, row int) *slot {
 	if f.repeat == nil {
@@ -126,7 +184,9 @@ func (st *vstate) slotp(f *Field, row int) *slot {
 // A calculate sent by the device that differs from the server's value is
 // a warning (rule type) and the server's value is kept in Result.Data.
 func (s *Survey) Validate(env *Envelope, today time.Time) Result {
-	st := &vstate{s: s, today: DateValue(today)}
+	st := s.getState()
+	defer s.putState(st)
+	st.today = DateValue(today)
 	var res Result
 	if env == nil {
 		st.add(false, key{top: -1}, "", "required", "no submission")
@@ -168,8 +228,6 @@ func (s *Survey) Validate(env *Envelope, today time.Time) Result {
 // not questions of the survey.
 func (st *vstate) load(data map[string]any) {
 	s := st.s
-	st.hh = make([]slot, s.hhSlots)
-	st.reps = make([]repState, len(s.repeats))
 	known := 0
 	for _, f := range s.rows {
 		if f.repeat != nil {
@@ -214,10 +272,11 @@ func (st *vstate) loadRepeat(rep *Field, raw any) {
 			fmt.Sprintf("%s must be a list of rows (got %s)", rep.title(), describe(raw)))
 		return
 	}
-	r.rows = make([]rowState, len(rows))
+	r.rows = grow(r.rows, len(rows))
 	r.src = rows
 	r.n = len(rows)
-	all := make([]slot, len(rows)*rep.nslots)
+	r.slots = grow(r.slots, len(rows)*rep.nslots)
+	all := r.slots
 	for i, e := range rows {
 		rs := &r.rows[i]
 		rs.slots = all[i*rep.nslots : (i+1)*rep.nslots : (i+1)*rep.nslots]
@@ -278,14 +337,20 @@ func (st *vstate) unknown(m map[string]any, rep *Field, row int) {
 	}
 }
 
-// relevant evaluates a field's relevance and that of its enclosing groups.
-func (st *vstate) relevant(f *Field, row int) bool {
+// relevant evaluates a field's relevance and that of its enclosing
+// groups. It is unsure when it read an unknown answer and no part of it
+// is false for sure.
+func (st *vstate) relevant(f *Field, row int) (relevant, unsure bool) {
 	for _, e := range f.relevant {
-		if !e.eval(st, row, st.today).Bool() {
-			return false
+		v, u := st.eval(e, row)
+		switch {
+		case u:
+			unsure = true
+		case !v.Bool():
+			return false, false
 		}
 	}
-	return true
+	return !unsure, unsure
 }
 
 // run goes through the survey in evaluation order: relevance (a skipped
@@ -303,7 +368,17 @@ func (st *vstate) run() {
 
 func (st *vstate) step(f *Field, row int) {
 	sl := st.slotp(f, row)
-	if !st.relevant(f, row) {
+	rel, unsure := st.relevant(f, row)
+	if unsure {
+		// Whether the question applies is unknown: keep the answer, say
+		// nothing about it, and let what reads it be unsure too.
+		sl.unsure = true
+		if f.kind == kCalculate {
+			sl.v, _ = st.eval(f.calc, row)
+		}
+		return
+	}
+	if !rel {
 		if f.kind != kCalculate && !sl.v.IsNull() {
 			st.fieldProblem(f, row, "relevance", fmt.Sprintf("%s was answered but should have been skipped (asked only if %s)", f.title(), relevantText(f)))
 		}
@@ -311,8 +386,9 @@ func (st *vstate) step(f *Field, row int) {
 		return
 	}
 	if f.kind == kCalculate {
-		v := f.calc.eval(st, row, st.today)
-		if !sl.v.IsNull() && !sameValue(sl.v, v) {
+		v, unsure := st.eval(f.calc, row)
+		sl.unsure = unsure
+		if !unsure && !sl.v.IsNull() && !sameValue(sl.v, v) {
 			st.add(true, fieldKey(f, row), path(f, row), "type",
 				fmt.Sprintf("%s was %s on the device but the server computes %s; the server's value is kept", f.title(), describeValue(sl.v), describeValue(v)))
 		}
@@ -321,6 +397,8 @@ func (st *vstate) step(f *Field, row int) {
 	}
 	if f.Required && sl.v.IsNull() && !sl.bad {
 		st.fieldProblem(f, row, "required", fmt.Sprintf("%s is required but has no answer", f.title()))
+		// The answer that should be there is unknown, like a bad one.
+		sl.unsure = true
 	}
 }
 
@@ -337,7 +415,8 @@ func relevantText(f *Field) string {
 
 func (st *vstate) runRepeat(rep *Field) {
 	r := &st.reps[rep.repIdx]
-	if !st.relevant(rep, -1) {
+	rel, unsure := st.relevant(rep, -1)
+	if !rel && !unsure {
 		if len(r.rows) > 0 {
 			st.add(false, key{top: rep.ord, row: -1, ord: -1}, rep.Name, "relevance",
 				fmt.Sprintf("%s has %d rows but should have been skipped (asked only if %s)", rep.title(), len(r.rows), relevantText(rep)))
@@ -345,8 +424,9 @@ func (st *vstate) runRepeat(rep *Field) {
 		r.n = 0
 		return
 	}
-	if rep.count != nil && !r.bad {
-		if want, ok := rep.count.eval(st, -1, st.today).Float(); ok && float64(len(r.rows)) != want {
+	if rep.count != nil && !r.bad && !unsure {
+		v, u := st.eval(rep.count, -1)
+		if want, ok := v.Float(); ok && !u && float64(len(r.rows)) != want {
 			st.add(false, key{top: rep.ord, row: -1, ord: -1}, rep.Name, "repeat_count",
 				fmt.Sprintf("%s has %d rows but should have %s (%s)", rep.title(), len(r.rows), formatNumber(want), rep.RepeatCount))
 		}
@@ -398,11 +478,11 @@ func (st *vstate) constraints() {
 
 func (st *vstate) constraint(f *Field, row int) {
 	sl := st.slotp(f, row)
-	if sl.bad || sl.v.IsNull() {
+	if sl.unsure || sl.v.IsNull() {
 		return
 	}
-	c := evalCtx{src: st, row: row, today: st.today, dot: sl.v}
-	if f.constraint != nil && !f.constraint.root.eval(&c).Bool() {
+	c := evalCtx{st: st, row: row, today: st.today, dot: sl.v}
+	if f.constraint != nil && !f.constraint.root.eval(&c).Bool() && !c.unsure {
 		msg := f.ConstraintMessage
 		if msg == "" {
 			msg = fmt.Sprintf("%s is not accepted (rule: %s)", f.title(), f.Constraint)
@@ -420,7 +500,8 @@ func (st *vstate) constraint(f *Field, row int) {
 		}
 		for _, code := range codes {
 			c.choice = &f.list.choices[f.list.index[code]]
-			if !f.filter.root.eval(&c).Bool() {
+			c.unsure = false
+			if !f.filter.root.eval(&c).Bool() && !c.unsure {
 				st.fieldProblem(f, row, "choice", fmt.Sprintf("%s is not an allowed answer to %s here (%s)", describe(code), f.title(), f.ChoiceFilter))
 			}
 		}
@@ -430,40 +511,47 @@ func (st *vstate) constraint(f *Field, row int) {
 // checks evaluates the form-level checks, per row for repeat scopes.
 func (st *vstate) checks() {
 	for _, c := range st.s.checks {
-		warn := c.Severity == "warning"
-		msg := fmt.Sprintf("%s (check %s)", c.Message, c.Name)
 		if c.rep == nil {
-			if c.expr.eval(st, -1, st.today).Bool() {
+			if v, unsure := st.eval(c.expr, -1); v.Bool() || unsure {
 				continue
 			}
 			k, p := key{top: math.MaxInt}, ""
 			if c.field != nil {
 				k, p = fieldKey(c.field, -1), c.field.Name
 			}
-			st.add(warn, k, p, "check", msg)
+			st.add(c.Severity == "warning", k, p, "check", checkMessage(c))
 			continue
 		}
 		r := &st.reps[c.rep.repIdx]
 		for i := 0; i < r.n; i++ {
-			if r.rows[i].raw == nil || c.expr.eval(st, i, st.today).Bool() {
+			if r.rows[i].raw == nil {
+				continue
+			}
+			if v, unsure := st.eval(c.expr, i); v.Bool() || unsure {
 				continue
 			}
 			k, p := key{top: c.rep.ord, row: i, ord: math.MaxInt}, fmt.Sprintf("%s[%d]", c.rep.Name, i)
 			if c.field != nil {
 				k, p = fieldKey(c.field, i), path(c.field, i)
 			}
-			st.add(warn, k, p, "check", msg)
+			st.add(c.Severity == "warning", k, p, "check", checkMessage(c))
 		}
 	}
 }
 
-// output copies the answers with the server's calculates in place.
+// checkMessage names the check so that reviewers can find its rule.
+func checkMessage(c *Check) string { return c.Message + " (check " + c.Name + ")" }
+
+// output returns the answers with the server's calculates. The device's
+// maps are never modified: a map is copied only when a calculate differs
+// from what the device sent, so that in the common case (the device sent
+// the same values) nothing is copied and Result.Data is env.Data.
 func (st *vstate) output(data map[string]any) map[string]any {
 	s := st.s
-	out := maps.Clone(data)
+	out := cow{orig: data}
 	for _, f := range s.fields {
 		if f.kind == kCalculate && f.repeat == nil {
-			setOrDelete(out, f.Name, st.hh[f.slot].v)
+			out.setCalc(f.Name, st.hh[f.slot].v)
 		}
 	}
 	for _, rep := range s.repeats {
@@ -471,30 +559,81 @@ func (st *vstate) output(data map[string]any) map[string]any {
 		if r.n == 0 || !rep.hasCalc {
 			continue
 		}
-		rows := make([]any, len(r.rows))
+		var rows []any // copied on the first row that changes
 		for i := range r.rows {
 			rs := &r.rows[i]
 			if rs.raw == nil {
-				rows[i] = r.src[i]
 				continue
 			}
-			m := maps.Clone(rs.raw)
+			row := cow{orig: rs.raw}
 			for _, f := range rep.sub {
 				if f.kind == kCalculate {
-					setOrDelete(m, f.Name, rs.slots[f.slot].v)
+					row.setCalc(f.Name, rs.slots[f.slot].v)
 				}
 			}
-			rows[i] = m
+			if row.m != nil {
+				if rows == nil {
+					rows = slices.Clone(r.src)
+				}
+				rows[i] = row.m
+			}
 		}
-		out[rep.Name] = rows
+		if rows != nil {
+			out.set(rep.Name, rows)
+		}
 	}
-	return out
+	return out.result()
 }
 
-func setOrDelete(m map[string]any, k string, v Value) {
-	if x := v.Any(); x != nil {
-		m[k] = x
-	} else {
-		delete(m, k)
+// cow is a copy-on-write map: orig is copied into m on the first change.
+type cow struct{ orig, m map[string]any }
+
+func (c *cow) set(k string, x any) {
+	if c.m == nil {
+		c.m = maps.Clone(c.orig)
 	}
+	if x == nil {
+		delete(c.m, k)
+	} else {
+		c.m[k] = x
+	}
+}
+
+func (c *cow) result() map[string]any {
+	if c.m != nil {
+		return c.m
+	}
+	return c.orig
+}
+
+// setCalc stores a calculate's server value unless the device sent the
+// same value with the same JSON type (1 and "1" compare equal, but the
+// stored type must be the server's).
+func (c *cow) setCalc(k string, v Value) {
+	old := c.orig[k]
+	if v.IsNull() {
+		if old != nil {
+			c.set(k, nil)
+		}
+		return
+	}
+	if old != nil && sameKind(old, v) && sameValue(anyValue(noField, old), v) {
+		return // no boxing of v: this is the common case
+	}
+	c.set(k, v.Any())
+}
+
+// noField is a field of no particular type, for reading a raw value.
+var noField = &Field{kind: kNote}
+
+func sameKind(raw any, v Value) bool {
+	switch raw.(type) {
+	case float64:
+		return v.kind == KindNumber
+	case string:
+		return v.kind == KindString || v.kind == KindDate
+	case bool:
+		return v.kind == KindBool
+	}
+	return false
 }

@@ -48,10 +48,11 @@ func BoolValue(b bool) Value {
 	return Value{kind: KindBool}
 }
 
-// DateValue returns the calendar date of t (in t's location).
+// DateValue returns the calendar date of t (in t's location). Its text is
+// made only if String is called.
 func DateValue(t time.Time) Value {
 	y, m, d := t.Date()
-	return Value{kind: KindDate, num: float64(daysFromCivil(y, int(m), d)), str: t.Format(time.DateOnly)}
+	return Value{kind: KindDate, num: float64(daysFromCivil(y, int(m), d))}
 }
 
 // ListValue returns a select_multiple value.
@@ -129,7 +130,12 @@ func (v Value) number() float64 {
 // space-separated as in ODK, empty values and NaN as "".
 func (v Value) String() string {
 	switch v.kind {
-	case KindString, KindDate:
+	case KindString:
+		return v.str
+	case KindDate:
+		if v.str == "" {
+			return formatDays(int(v.num))
+		}
 		return v.str
 	case KindNumber:
 		return formatNumber(v.num)
@@ -164,8 +170,10 @@ func (v Value) Any() any {
 			return nil // JSON has no infinity
 		}
 		return v.num
-	case KindString, KindDate:
+	case KindString:
 		return v.str
+	case KindDate:
+		return v.String()
 	case KindBool:
 		return v.num != 0
 	case KindList:
