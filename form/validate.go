@@ -60,9 +60,9 @@ type slot struct {
 type repState struct {
 	rows  []rowState
 	slots []slot // backing store of the rows' slots
-	src  []any // the rows as sent
-	n    int   // rows visible to expressions (0 when not relevant)
-	bad  bool  // the repeat is not a list
+	src   []any  // the rows as sent
+	n     int    // rows visible to expressions (0 when not relevant)
+	bad   bool   // the repeat is not a list
 }
 
 type rowState struct {
