@@ -151,6 +151,7 @@ func seedDemo(app core.App, srv *hooks.Server, households int) error {
 			return err
 		}
 		counts[out.Status]++
+		srv.TouchDevice(enum.Id, synth.DeviceID(it.Enumerator), "demo", map[string]int{out.Outcome: 1})
 		if out.Outcome == ingest.Created {
 			stored = append(stored, out)
 			owner = append(owner, it.Enumerator/2)
