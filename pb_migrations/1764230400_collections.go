@@ -104,6 +104,10 @@ func updateUsers(app core.App, teams *core.Collection) (*core.Collection, error)
 	if err != nil {
 		return nil, err
 	}
+	// Relations to users show the person's name in the admin UI lists.
+	if name, ok := c.Fields.GetByName("name").(*core.TextField); ok {
+		name.Presentable = true
+	}
 	c.Fields.Add(
 		&core.SelectField{Name: "role", Required: true, MaxSelect: 1, Values: []string{"enumerator", "supervisor", "analyst"}},
 		&core.RelationField{Name: "teams", CollectionId: teams.Id, MaxSelect: 20},
