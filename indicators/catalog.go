@@ -9,6 +9,7 @@ import (
 	"math"
 	"regexp"
 	"strings"
+	"sync/atomic"
 
 	"fieldbase/estimate"
 	"fieldbase/form"
@@ -41,6 +42,10 @@ type Catalog struct {
 	personInds   []*Indicator
 	byID         map[string]*Indicator
 	dimByID      map[string]*Dimension
+	// sizeHint remembers, per indicator, the entries of the last Compute,
+	// then the household and the member rows, to size the next one's
+	// columns (a guess: any value is correct, only speed depends on it).
+	sizeHint []atomic.Int64
 }
 
 // Dimension is a breakdown (the `by` of a request).
@@ -69,6 +74,7 @@ type Indicator struct {
 	UnitName    string
 
 	index       int        // position in Catalog.Indicators
+	key         uint64     // idKey(ID)
 	population  *form.Expr // boolean
 	numerator   *form.Expr // boolean for proportions and rates, a number otherwise
 	denominator *form.Expr // nil: x = 1
@@ -178,6 +184,7 @@ func Load(catalogJSON []byte, sv *form.Survey) (*Catalog, error) {
 	if err := c.loadIndicators(&f); err != nil {
 		return nil, err
 	}
+	c.sizeHint = make([]atomic.Int64, len(c.Indicators)+2)
 	return c, nil
 }
 
@@ -272,7 +279,7 @@ func (c *Catalog) loadIndicators(f *catalogFile) error {
 			return &LoadError{Where: where, Column: "id", Err: fmt.Errorf("indicator %s is listed twice", fi.ID)}
 		}
 		in := &Indicator{ID: fi.ID, Name: fi.Name, SDG: fi.SDG, Unit: fi.Unit,
-			UnitMeasure: fi.UnitMeasure, UnitName: fi.UnitName, index: i}
+			UnitMeasure: fi.UnitMeasure, UnitName: fi.UnitName, index: i, key: idKey(fi.ID)}
 		var scope string
 		switch fi.Unit {
 		case Household:

@@ -2,9 +2,7 @@ package indicators
 
 import (
 	"fmt"
-	"math"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -124,218 +122,109 @@ func (c *Catalog) dimensionIDs() []string {
 // written by this catalog make it fail with a *StaleError; a bad request
 // gives a *RequestError.
 func (c *Catalog) Compute(req Request, src Source) (*Result, error) {
-	inds, dims, err := c.resolve(req)
+	res, err := c.ComputeEach([]Request{req}, src)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Survey: c.Survey, By: append([]string{}, req.By...), GeneratedAt: time.Now().UTC(), cat: c}
-	codes := make([]*codebook, len(dims))
-	for i, d := range dims {
-		codes[i] = newCodebook(d)
+	return res[0], nil
+}
+
+// ComputeEach is Compute for several requests (say the total and each
+// dimension) over one read of the facts: reading dominates the cost.
+func (c *Catalog) ComputeEach(reqs []Request, src Source) ([]*Result, error) {
+	type resolved struct {
+		inds []*Indicator
+		dims []*Dimension
 	}
+	rs := make([]resolved, len(reqs))
+	wantInd := make([]bool, len(c.Indicators))
+	wantDim := make([]bool, len(c.Dimensions))
 	var needH, needP bool
-	for _, in := range inds {
-		needH = needH || in.Unit == Household
-		needP = needP || in.Unit == Person
+	for i, req := range reqs {
+		inds, dims, err := c.resolve(req)
+		if err != nil {
+			return nil, err
+		}
+		rs[i] = resolved{inds, dims}
+		for _, in := range inds {
+			wantInd[in.index] = true
+			needH = needH || in.Unit == Household
+			needP = needP || in.Unit == Person
+		}
+		for _, d := range dims {
+			wantDim[d.pos] = true
+		}
+	}
+	codes := make([]*codebook, len(c.Dimensions)) // by dimension position; nil if not asked
+	for _, d := range c.Dimensions {
+		if wantDim[d.pos] {
+			codes[d.pos] = newCodebook(d)
+		}
 	}
 	years := map[string]int{}
 	var hh, pp *unitSet
+	var err error
 	if needH {
-		if hh, err = c.read(src.Households, c.hhInds, inds, dims, codes, years); err != nil {
+		if hh, err = c.read(src.Households, c.hhInds, wantInd, codes, years); err != nil {
 			return nil, err
 		}
-		res.Households = hh.rows
 	}
 	if needP {
-		if pp, err = c.read(src.Members, c.personInds, inds, dims, codes, years); err != nil {
+		if pp, err = c.read(src.Members, c.personInds, wantInd, codes, years); err != nil {
 			return nil, err
 		}
-		res.Members = pp.rows
 	}
-	res.Period = modalYear(years)
+	now := time.Now().UTC()
+	out := make([]*Result, len(reqs))
+	for i, req := range reqs {
+		res := &Result{Survey: c.Survey, By: append([]string{}, req.By...), GeneratedAt: now,
+			Period: modalYear(years), cat: c}
+		if hh != nil {
+			res.Households = hh.rows
+		}
+		if pp != nil {
+			res.Members = pp.rows
+		}
+		for _, in := range rs[i].inds {
+			set := pp
+			if in.Unit == Household {
+				set = hh
+			}
+			res.Cells = set.cells(res.Cells, in, rs[i].dims, codes)
+		}
+		out[i] = res
+	}
+	return out, nil
+}
 
-	var stride int // key = c1*stride + c2 for two dimensions
+// cells appends the cells of one indicator broken down by dims.
+func (s *unitSet) cells(out []Cell, in *Indicator, dims []*Dimension, codes []*codebook) []Cell {
+	var d [2][]uint8 // the units' codes of each requested dimension
+	var cb [2]*codebook
+	for i, dim := range dims {
+		d[i], cb[i] = s.code[dim.pos], codes[dim.pos]
+	}
+	stride := 0 // key = c1*stride + c2 for two dimensions
 	if len(dims) == 2 {
-		stride = len(codes[1].names) + 1
+		stride = len(cb[1].names) + 1
 	}
-	for _, in := range inds {
-		set := pp
-		if in.Unit == Household {
-			set = hh
-		}
-		col := set.cols[in.index]
-		acc := set.accumulator()
-		acc.Reset()
-		if col != nil {
-			set.add(acc, col, len(dims), stride)
-		}
-		for _, ec := range acc.Cells(in.Kind, in.Scale) {
-			cell := Cell{Indicator: in.ID, Dims: make([]string, len(dims)), Cell: ec}
-			k1, k2 := ec.Key, 0
-			if stride > 0 {
-				k1, k2 = ec.Key/stride, ec.Key%stride
-			}
-			ks := [2]int{k1, k2}
-			for i := range dims {
-				cell.Dims[i] = codes[i].name(ks[i])
-			}
-			res.Cells = append(res.Cells, cell)
-		}
+	acc := s.accumulator()
+	acc.Reset()
+	if col := s.cols[in.index]; col != nil {
+		s.add(acc, col, d[0], d[1], stride)
 	}
-	return res, nil
-}
-
-// unitSet is one design (all household rows, or all member rows) read from
-// facts, with the entries of the requested indicators as columns.
-type unitSet struct {
-	rows   int
-	design *estimate.Design
-	acc    *estimate.Accumulator
-	psu    []int32    // by unit
-	code   [2][]uint8 // by requested dimension, by unit: 0 = no code (_T only), k = codebook code k
-	cols   []*column  // by catalog indicator index; nil when not requested
-}
-
-// column holds one indicator's population: unit indices and y, x, w.
-type column struct {
-	unit    []int32
-	y, x, w []float64
-}
-
-func (s *unitSet) accumulator() *estimate.Accumulator {
-	if s.acc == nil {
-		s.acc = estimate.NewAccumulator(s.design)
+	for _, ec := range acc.Cells(in.Kind, in.Scale) {
+		cell := Cell{Indicator: in.ID, Dims: make([]string, len(dims)), Cell: ec}
+		ks := [2]int{ec.Key, 0}
+		if stride > 0 {
+			ks = [2]int{ec.Key / stride, ec.Key % stride}
+		}
+		for i := range dims {
+			cell.Dims[i] = cb[i].name(ks[i])
+		}
+		out = append(out, cell)
 	}
-	return s.acc
-}
-
-// add puts every population unit into the total and its breakdown cells.
-func (s *unitSet) add(acc *estimate.Accumulator, col *column, ndims, stride int) {
-	for i, u := range col.unit {
-		p, w, y, x := int(s.psu[u]), col.w[i], col.y[i], col.x[i]
-		acc.Add(p, 0, w, y, x)
-		switch ndims {
-		case 1:
-			if c1 := int(s.code[0][u]); c1 > 0 {
-				acc.Add(p, c1, w, y, x)
-			}
-		case 2:
-			c1, c2 := int(s.code[0][u]), int(s.code[1][u])
-			if c1 > 0 {
-				acc.Add(p, c1*stride, w, y, x)
-			}
-			if c2 > 0 {
-				acc.Add(p, c2, w, y, x)
-				if c1 > 0 {
-					acc.Add(p, c1*stride+c2, w, y, x)
-				}
-			}
-		}
-	}
-}
-
-// read decodes every facts row of one unit level: the design from all rows,
-// codes of the requested dimensions, and the entries of the requested
-// indicators of that level (level lists them in facts order).
-func (c *Catalog) read(each func(func(string) error) error, level, inds []*Indicator,
-	dims []*Dimension, codes []*codebook, years map[string]int) (*unitSet, error) {
-	s := &unitSet{cols: make([]*column, len(c.Indicators))}
-	for _, in := range inds {
-		if in.Unit == level[0].Unit {
-			s.cols[in.index] = &column{}
-		}
-	}
-	b := estimate.NewBuilder()
-	var (
-		stale               int
-		staleSample         string
-		lastStratum, lastPS string
-		lastPSU             = -1
-	)
-	err := each(func(facts string) error {
-		r, ok := c.split(facts)
-		if !ok {
-			if stale == 0 {
-				staleSample = sample(facts)
-			}
-			stale++
-			return nil
-		}
-		u := int32(len(s.psu))
-		// Rows of one PSU usually come together: skip the map lookup.
-		if lastPSU < 0 || r.stratum != lastStratum || r.psu != lastPS {
-			lastStratum, lastPS = r.stratum, r.psu
-			lastPSU = b.PSU(unescape(r.stratum), unescape(r.psu))
-		}
-		s.psu = append(s.psu, int32(lastPSU))
-		if r.period != "" {
-			years[r.period]++
-		}
-		for i, d := range dims {
-			s.code[i] = append(s.code[i], codes[i].index(nthField(r.codes, d.pos)))
-		}
-		if r.entries == "" {
-			return nil
-		}
-		weight, err := strconv.ParseFloat(r.weight, 64)
-		if err != nil {
-			weight = math.NaN()
-		}
-		return s.entries(r.entries, u, weight, level)
-	})
-	if err != nil {
-		return nil, err
-	}
-	if stale > 0 {
-		return nil, &StaleError{Rows: stale, Sample: staleSample}
-	}
-	s.rows = len(s.psu)
-	s.design = b.Design()
-	return s, nil
-}
-
-// entries appends a row's indicator entries to the requested columns.
-// Entries follow catalog order, so the indicator is found by moving a
-// cursor along level instead of a map lookup.
-func (s *unitSet) entries(e string, u int32, weight float64, level []*Indicator) error {
-	k := 0
-	for e != "" {
-		item := e
-		if j := strings.IndexByte(e, ';'); j >= 0 {
-			item, e = e[:j], e[j+1:]
-		} else {
-			e = ""
-		}
-		eq := strings.IndexByte(item, '=')
-		if eq <= 0 {
-			return fmt.Errorf("indicators: bad facts entry %q", item)
-		}
-		id := item[:eq]
-		start := k
-		for k < len(level) && level[k].ID != id {
-			k++
-		}
-		if k == len(level) { // out of order: look from the start
-			for k = 0; k < start && level[k].ID != id; k++ {
-			}
-			if k == start {
-				return fmt.Errorf("indicators: facts entry for unknown indicator %q", id)
-			}
-		}
-		col := s.cols[level[k].index]
-		if col == nil {
-			continue
-		}
-		_, y, x, w, ok := parseEntry(item, weight)
-		if !ok || math.IsNaN(w) {
-			return fmt.Errorf("indicators: bad facts entry %q", item)
-		}
-		col.unit = append(col.unit, u)
-		col.y = append(col.y, y)
-		col.x = append(col.x, x)
-		col.w = append(col.w, w)
-	}
-	return nil
+	return out
 }
 
 // codebook numbers the codes of one requested dimension: the catalog's

@@ -12,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"fieldbase/form"
@@ -32,9 +33,24 @@ const (
 	refSeed       = 20261001
 )
 
+var (
+	refOnce    sync.Once
+	refHH      []string
+	refMembers [][]string
+)
+
 // refFacts generates the reference households and computes their facts the
 // way ingest does: JSON envelope, validation (calculates filled), Facts.
+// Computed once; callers must not modify the slices.
 func refFacts(t testing.TB) (hh []string, members [][]string) {
+	refOnce.Do(func() { refHH, refMembers = makeRefFacts(t) })
+	if refHH == nil {
+		t.Fatal("reference facts failed")
+	}
+	return refHH, refMembers
+}
+
+func makeRefFacts(t testing.TB) (hh []string, members [][]string) {
 	sv, c := mhs(t)
 	today := synth.FieldworkStart.AddDate(0, 0, 90)
 	err := synth.Generate(synth.Options{Households: refHouseholds, Seed: refSeed, Today: today}, func(it synth.Item) error {
@@ -56,7 +72,8 @@ func refFacts(t testing.TB) (hh []string, members [][]string) {
 		return nil
 	})
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
+		return nil, nil
 	}
 	return hh, members
 }

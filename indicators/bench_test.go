@@ -1,0 +1,112 @@
+package indicators
+
+import (
+	"sync"
+	"testing"
+
+	"fieldbase/synth"
+)
+
+const benchHouseholds = 100_000
+
+var (
+	benchOnce sync.Once
+	benchSrc  *memSource
+)
+
+// benchFacts computes the facts of 100,000 synthetic households once.
+// Synth fills the calculates itself, so validation is skipped here.
+func benchFacts(b *testing.B) *memSource {
+	sv, c := mhs(b)
+	benchOnce.Do(func() {
+		src := &memSource{}
+		err := synth.Generate(synth.Options{Households: benchHouseholds, Seed: 7}, func(it synth.Item) error {
+			h, m := c.Facts(sv, it.Envelope["data"].(map[string]any))
+			src.hh = append(src.hh, h)
+			src.members = append(src.members, m...)
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchSrc = src
+	})
+	return benchSrc
+}
+
+// BenchmarkComputeAll is the speed goal of the brief: every indicator for
+// the total and for each single dimension over 100,000 households. "each"
+// makes the 8 requests one Compute each (every one reading all household
+// and member facts, as 8 HTTP requests would); "once" is one ComputeEach.
+func BenchmarkComputeAll(b *testing.B) {
+	_, c := mhs(b)
+	src := benchFacts(b)
+	reqs := []Request{{}}
+	for _, d := range c.Dimensions {
+		reqs = append(reqs, Request{By: []string{d.ID}})
+	}
+	report := func(b *testing.B, cells int) {
+		b.ReportMetric(float64(len(src.hh)), "households")
+		b.ReportMetric(float64(len(src.members)), "persons")
+		b.ReportMetric(float64(cells), "cells")
+	}
+	b.Run("each", func(b *testing.B) {
+		b.ReportAllocs()
+		cells := 0
+		for i := 0; i < b.N; i++ {
+			cells = 0
+			for _, req := range reqs {
+				res, err := c.Compute(req, src)
+				if err != nil {
+					b.Fatal(err)
+				}
+				cells += len(res.Cells)
+			}
+		}
+		report(b, cells)
+	})
+	b.Run("once", func(b *testing.B) {
+		b.ReportAllocs()
+		cells := 0
+		for i := 0; i < b.N; i++ {
+			cells = 0
+			res, err := c.ComputeEach(reqs, src)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, r := range res {
+				cells += len(r.Cells)
+			}
+		}
+		report(b, cells)
+	})
+}
+
+// BenchmarkComputeTwoDims is the largest request: all indicators by two
+// dimensions with many codes.
+func BenchmarkComputeTwoDims(b *testing.B) {
+	_, c := mhs(b)
+	src := benchFacts(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := c.Compute(Request{By: []string{"REGION", "AGE"}}, src); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFacts is the ingest cost: facts of one household (all rows).
+func BenchmarkFacts(b *testing.B) {
+	sv, c := mhs(b)
+	var data []map[string]any
+	synth.Generate(synth.Options{Households: 200, Seed: 3}, func(it synth.Item) error {
+		data = append(data, it.Envelope["data"].(map[string]any))
+		return nil
+	})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c.Facts(sv, data[i%len(data)])
+	}
+}

@@ -1,0 +1,315 @@
+package indicators
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"fieldbase/estimate"
+)
+
+// unitSet is one design (all household rows, or all member rows) read from
+// facts, with the entries of the requested indicators as columns. Its
+// memory is a few bytes per unit and per entry: nothing is kept per cell.
+type unitSet struct {
+	rows   int
+	design *estimate.Design
+	acc    *estimate.Accumulator
+	psu    []int32   // by unit
+	weight []float64 // by unit: the row's weight (0 for rows without entries)
+	code   [][]uint8 // by dimension position, by unit: 0 = no code (_T only), k = codebook code k; nil if not asked
+	cols   []*column // by catalog indicator index; nil when not requested
+}
+
+// column holds one indicator's population. y is kept as bytes for the
+// 0/1 numerators of proportions and rates; x and w only when the
+// indicator has a denominator or its own weight, else they are 1 and the
+// row's weight.
+type column struct {
+	in   *Indicator
+	unit []int32
+	yb   []uint8
+	y    []float64
+	x    []float64
+	w    []float64
+}
+
+func newColumn(in *Indicator, guess int) *column {
+	guess = max(guess, 1<<10)
+	col := &column{in: in, unit: make([]int32, 0, guess)}
+	if in.boolean() {
+		col.yb = make([]uint8, 0, guess)
+	} else {
+		col.y = make([]float64, 0, guess)
+	}
+	if in.denominator != nil {
+		col.x = make([]float64, 0, guess)
+	}
+	if in.weight != nil {
+		col.w = make([]float64, 0, guess)
+	}
+	return col
+}
+
+// push appends one entry; vals are y[, x[, w]] as written in the facts.
+func (col *column) push(u int32, vals []float64, rowWeight float64) error {
+	y := vals[0]
+	if col.yb != nil {
+		if y != 0 && y != 1 {
+			return fmt.Errorf("indicators: facts of %s: y = %v is not 0 or 1", col.in.ID, y)
+		}
+		col.yb = append(col.yb, uint8(y))
+	} else {
+		col.y = append(col.y, y)
+	}
+	if col.x != nil {
+		x := 1.0
+		if len(vals) > 1 {
+			x = vals[1]
+		}
+		col.x = append(col.x, x)
+	}
+	if col.w != nil {
+		w := rowWeight
+		if len(vals) > 2 {
+			w = vals[2]
+		}
+		col.w = append(col.w, w)
+	} else if len(vals) > 2 && vals[2] != rowWeight {
+		return fmt.Errorf("indicators: facts of %s carry a weight but the catalog has no weight expression", col.in.ID)
+	}
+	col.unit = append(col.unit, u)
+	return nil
+}
+
+func (s *unitSet) accumulator() *estimate.Accumulator {
+	if s.acc == nil {
+		s.acc = estimate.NewAccumulator(s.design)
+	}
+	return s.acc
+}
+
+// add puts every population unit into the total and its breakdown cells:
+// d1, d2 are the units' codes of the requested dimensions (nil if fewer).
+func (s *unitSet) add(acc *estimate.Accumulator, col *column, d1, d2 []uint8, stride int) {
+	for i, u := range col.unit {
+		p := int(s.psu[u])
+		w, x := s.weight[u], 1.0
+		if col.w != nil {
+			w = col.w[i]
+		}
+		if col.x != nil {
+			x = col.x[i]
+		}
+		var y float64
+		if col.yb != nil {
+			y = float64(col.yb[i])
+		} else {
+			y = col.y[i]
+		}
+		acc.Add(p, 0, w, y, x)
+		switch {
+		case d2 != nil:
+			c1, c2 := int(d1[u]), int(d2[u])
+			if c1 > 0 {
+				acc.Add(p, c1*stride, w, y, x)
+			}
+			if c2 > 0 {
+				acc.Add(p, c2, w, y, x)
+				if c1 > 0 {
+					acc.Add(p, c1*stride+c2, w, y, x)
+				}
+			}
+		case d1 != nil:
+			if c1 := int(d1[u]); c1 > 0 {
+				acc.Add(p, c1, w, y, x)
+			}
+		}
+	}
+}
+
+// read decodes every facts row of one unit level: the design from all rows,
+// codes of the requested dimensions, and the entries of the requested
+// indicators of that level (level lists them in facts order).
+func (c *Catalog) read(each func(func(string) error) error, level []*Indicator, wantInd []bool,
+	codes []*codebook, years map[string]int) (*unitSet, error) {
+	s := &unitSet{cols: make([]*column, len(c.Indicators)), code: make([][]uint8, len(codes))}
+	for _, in := range level {
+		if wantInd[in.index] {
+			s.cols[in.index] = newColumn(in, int(c.sizeHint[in.index].Load()))
+		}
+	}
+	rowsGuess := max(int(c.sizeHint[len(c.Indicators)+unitLevel(level)].Load()), 1<<10)
+	s.psu = make([]int32, 0, rowsGuess)
+	s.weight = make([]float64, 0, rowsGuess)
+	var dims []int // positions of the asked dimensions
+	for pos, cb := range codes {
+		if cb != nil {
+			dims = append(dims, pos)
+			s.code[pos] = make([]uint8, 0, rowsGuess)
+		}
+	}
+	b := estimate.NewBuilder()
+	var (
+		stale               int
+		staleSample         string
+		lastStratum, lastPS string
+		lastPSU             = -1
+		lastPeriod          string
+		periodRun           int
+		lastWeightText      = "\x00"
+		lastWeight          float64
+	)
+	err := each(func(facts string) error {
+		r, ok := c.split(facts)
+		if !ok {
+			if stale == 0 {
+				staleSample = sample(facts)
+			}
+			stale++
+			return nil
+		}
+		u := int32(len(s.psu))
+		// Rows of one PSU usually come together: skip the map lookup.
+		if lastPSU < 0 || r.stratum != lastStratum || r.psu != lastPS {
+			lastStratum, lastPS = r.stratum, r.psu
+			lastPSU = b.PSU(unescape(r.stratum), unescape(r.psu))
+		}
+		s.psu = append(s.psu, int32(lastPSU))
+		// Count periods in runs: a map update per row would cost more than
+		// the rest of the row.
+		if r.period != lastPeriod {
+			if periodRun > 0 && lastPeriod != "" {
+				years[unescape(lastPeriod)] += periodRun
+			}
+			lastPeriod, periodRun = r.period, 0
+		}
+		periodRun++
+		if len(dims) > 0 {
+			f, at := r.codes, 0 // walk the codes once for all asked dimensions
+			for _, pos := range dims {
+				for ; at < pos; at++ {
+					f = afterComma(f)
+				}
+				s.code[pos] = append(s.code[pos], codes[pos].index(firstField(f)))
+			}
+		}
+		if r.entries == "" {
+			s.weight = append(s.weight, 0)
+			return nil
+		}
+		// The rows of a household, often of a PSU, share the weight.
+		if r.weight != lastWeightText {
+			w, err := strconv.ParseFloat(r.weight, 64)
+			if err != nil {
+				return fmt.Errorf("indicators: facts row with entries has no weight: %q", sample(facts))
+			}
+			lastWeightText, lastWeight = r.weight, w
+		}
+		s.weight = append(s.weight, lastWeight)
+		return s.entries(r.entries, u, lastWeight, level)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if periodRun > 0 && lastPeriod != "" {
+		years[unescape(lastPeriod)] += periodRun
+	}
+	if stale > 0 {
+		return nil, &StaleError{Rows: stale, Sample: staleSample}
+	}
+	s.rows = len(s.psu)
+	s.design = b.Design()
+	// The next request will see about as many entries: size its columns
+	// from the start instead of growing them (a tenth more for growth).
+	for _, col := range s.cols {
+		if col != nil {
+			c.sizeHint[col.in.index].Store(int64(len(col.unit) + len(col.unit)/10))
+		}
+	}
+	c.sizeHint[len(c.Indicators)+unitLevel(level)].Store(int64(s.rows + s.rows/10))
+	return s, nil
+}
+
+// entries appends a row's indicator entries ("ID=y[,x[,w]];...") to the
+// requested columns. Entries follow catalog order, so the indicator is
+// found by moving a cursor along level instead of a map lookup.
+func (s *unitSet) entries(e string, u int32, weight float64, level []*Indicator) error {
+	k := 0
+	var vals [3]float64
+	for i := 0; i < len(e); {
+		eq := i
+		for eq < len(e) && e[eq] != '=' {
+			eq++
+		}
+		if eq == i || eq == len(e) {
+			return fmt.Errorf("indicators: bad facts entries %q", sample(e))
+		}
+		id := e[i:eq]
+		i = eq + 1
+		start := k
+		key := idKey(id)
+		for k < len(level) && (level[k].key != key || level[k].ID != id) {
+			k++
+		}
+		if k == len(level) { // out of order: look from the start
+			for k = 0; k < start && level[k].ID != id; k++ {
+			}
+			if k == start {
+				return fmt.Errorf("indicators: facts entry for unknown indicator %q", id)
+			}
+		}
+		col := s.cols[level[k].index]
+		if col == nil {
+			for i < len(e) && e[i] != ';' {
+				i++
+			}
+			i++
+			continue
+		}
+		n := 0
+		for {
+			j := i
+			for j < len(e) && e[j] != ',' && e[j] != ';' {
+				j++
+			}
+			v, ok := parseNum(e[i:j])
+			if !ok || n == len(vals) || math.IsNaN(v) {
+				return fmt.Errorf("indicators: bad facts entry for %s in %q", id, sample(e))
+			}
+			vals[n] = v
+			n++
+			i = j + 1
+			if j >= len(e) || e[j] == ';' {
+				break
+			}
+		}
+		if err := col.push(u, vals[:n], weight); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unitLevel is 0 for households, 1 for persons (index of the row count
+// hint after the indicators' hints).
+func unitLevel(level []*Indicator) int {
+	if len(level) > 0 && level[0].Unit == Person {
+		return 1
+	}
+	return 0
+}
+
+// idKey packs an id of up to 8 bytes into an integer, so that finding an
+// entry's indicator compares integers (0 for longer ids: then the strings
+// are compared).
+func idKey(id string) uint64 {
+	if len(id) > 8 {
+		return 0
+	}
+	var k uint64
+	for i := 0; i < len(id); i++ {
+		k = k<<8 | uint64(id[i])
+	}
+	return k
+}
