@@ -96,6 +96,11 @@ func (st *vstate) convert(f *Field, raw any, row int) slot {
 		default:
 			return bad("type", "%s must be a list of answer codes (got %s)", f.title(), describe(raw))
 		}
+		if len(list) > len(f.list.choices) {
+			// Some answer is repeated or unknown; checked here so that
+			// the loop below stays small whatever is sent.
+			return bad("type", "%s lists %d answers but has only %d options", f.title(), len(list), len(f.list.choices))
+		}
 		var unknown []string
 		for i, e := range list {
 			s, ok := e.(string)

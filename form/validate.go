@@ -70,6 +70,9 @@ type rowState struct {
 	raw   map[string]any // nil when the row is not an object
 }
 
+// maxRows is the most rows a repeat may have in a submission.
+const maxRows = 1000
+
 // maxPooledSlots bounds the memory a pooled state keeps: a submission
 // with a huge repeat gets fresh memory that is then left to the GC.
 const maxPooledSlots = 1 << 14
@@ -270,6 +273,14 @@ func (st *vstate) loadRepeat(rep *Field, raw any) {
 		r.bad = true
 		st.add(false, key{top: rep.ord, row: -1, ord: -1}, rep.Name, "type",
 			fmt.Sprintf("%s must be a list of rows (got %s)", rep.title(), describe(raw)))
+		return
+	}
+	if len(rows) > maxRows {
+		// A device bug or an attack, not a household: the slots for a
+		// million rows would take gigabytes.
+		r.bad = true
+		st.add(false, key{top: rep.ord, row: -1, ord: -1}, rep.Name, "type",
+			fmt.Sprintf("%s has %d rows; at most %d are accepted", rep.title(), len(rows), maxRows))
 		return
 	}
 	r.rows = grow(r.rows, len(rows))

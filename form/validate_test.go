@@ -130,6 +130,8 @@ func TestValidateTypes(t *testing.T) {
 		{name: "select_multiple repeated", mutate: set("f", []any{"apple", "apple"}), errors: []string{"f type"}},
 		{name: "select_multiple number", mutate: set("f", []any{1.0}), errors: []string{"f type"}},
 		{name: "select_multiple not a choice", mutate: set("f", []any{"apple", "kiwi", "fig"}), errors: []string{"f choice"}},
+		{name: "select_multiple too long", mutate: set("f", []any{"apple", "pear", "none", "apple"}), errors: []string{"f type"}},
+		{name: "too many rows", mutate: set("kids", make([]any, maxRows+1)), errors: []string{"kids type"}},
 		{name: "select_multiple as []string", mutate: set("f", []string{"pear"})},
 		{name: "select_multiple empty", mutate: set("f", []any{})},
 		{name: "null is no answer", mutate: set("x", nil)},
