@@ -37,9 +37,9 @@ func checkCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			def := schemas.MHS
 			if surveyFile != "" {
-				b, err := os.ReadFile(surveyFile)
+				b, err := readDefinition(surveyFile)
 				if err != nil {
-					return exit2(fmt.Errorf("read survey: %w", err))
+					return exit2(err)
 				}
 				def = b
 			}
@@ -68,7 +68,7 @@ func checkCommand() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&surveyFile, "survey", "", "survey definition file (default: the built-in mhs v1)")
+	cmd.Flags().StringVar(&surveyFile, "survey", "", "survey definition, JSON or XLSForm .xlsx (default: the built-in mhs v1)")
 	return cmd
 }
 

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/pocketbase/pocketbase"
 	"github.com/spf13/cobra"
@@ -14,13 +13,13 @@ func surveyCommand(app *pocketbase.PocketBase) *cobra.Command {
 	cmd := &cobra.Command{Use: "survey", Short: "Manage survey versions"}
 	cmd.AddCommand(&cobra.Command{
 		Use:          "add FILE",
-		Short:        "Install a new survey version from a JSON definition (see schemas/mhs.json)",
+		Short:        "Install a new survey version from a JSON definition (see schemas/mhs.json) or an XLSForm .xlsx",
 		Args:         cobra.ExactArgs(1),
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			def, err := os.ReadFile(args[0])
+			def, err := readDefinition(args[0])
 			if err != nil {
-				return fmt.Errorf("read survey: %w", err)
+				return err
 			}
 			if err := app.RunAllMigrations(); err != nil {
 				return fmt.Errorf("migrations: %w", err)
