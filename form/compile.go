@@ -333,39 +333,38 @@ var funcs = map[string]struct {
 	op       op
 	min, max int
 }{
-	"if":                  {opIf, 3, 3},
-	"not":                 {opNot, 1, 1},
-	"selected":            {opSelected, 2, 2},
-	"selected-at":         {opSelectedAt, 2, 2},
-	"count-selected":      {opCountSelected, 1, 1},
-	"string-length":       {opStringLength, 1, 1},
-	"regex":               {opRegex, 2, 2},
-	"int":                 {opInt, 1, 1},
-	"number":              {opNumber, 1, 1},
-	"today":               {opToday, 0, 0},
-	"coalesce":            {opCoalesce, 2, -1},
-	"position":            {opRowPos, 0, 1},
-	"count":               {opCount, 1, 1},
-	"sum":                 {opSum, 1, 1},
-	"min":                 {opMin, 1, -1},
-	"max":                 {opMax, 1, -1},
-	"concat":              {opConcat, 1, -1},
-	"substr":              {opSubstr, 2, 3},
-	"format-date":         {opFormatDate, 2, 2},
-	"round":               {opRound, 1, 2},
-	"floor":               {opFloor, 1, 1},
-	"ceiling":             {opCeiling, 1, 1},
-	"abs":                 {opAbs, 1, 1},
-	"pow":                 {opPow, 2, 2},
-	"string":              {opString, 1, 1},
-	"boolean":             {opBoolean, 1, 1},
-	"contains":            {opContains, 2, 2},
-	"starts-with":         {opStartsWith, 2, 2},
-	"ends-with":           {opEndsWith, 2, 2},
-	"date":                {opDate, 1, 1},
-	"true":                {opLit, 0, 0},
-	"false":               {opLit, 0, 0},
-	"boolean-from-string": {opBoolean, 1, 1},
+	"if":             {opIf, 3, 3},
+	"not":            {opNot, 1, 1},
+	"selected":       {opSelected, 2, 2},
+	"selected-at":    {opSelectedAt, 2, 2},
+	"count-selected": {opCountSelected, 1, 1},
+	"string-length":  {opStringLength, 1, 1},
+	"regex":          {opRegex, 2, 2},
+	"int":            {opInt, 1, 1},
+	"number":         {opNumber, 1, 1},
+	"today":          {opToday, 0, 0},
+	"coalesce":       {opCoalesce, 2, -1},
+	"position":       {opRowPos, 0, 1},
+	"count":          {opCount, 1, 1},
+	"sum":            {opSum, 1, 1},
+	"min":            {opMin, 1, -1},
+	"max":            {opMax, 1, -1},
+	"concat":         {opConcat, 1, -1},
+	"substr":         {opSubstr, 2, 3},
+	"format-date":    {opFormatDate, 2, 2},
+	"round":          {opRound, 1, 2},
+	"floor":          {opFloor, 1, 1},
+	"ceiling":        {opCeiling, 1, 1},
+	"abs":            {opAbs, 1, 1},
+	"pow":            {opPow, 2, 2},
+	"string":         {opString, 1, 1},
+	"boolean":        {opBoolean, 1, 1},
+	"contains":       {opContains, 2, 2},
+	"starts-with":    {opStartsWith, 2, 2},
+	"ends-with":      {opEndsWith, 2, 2},
+	"date":           {opDate, 1, 1},
+	"true":           {opLit, 0, 0},
+	"false":          {opLit, 0, 0},
 }
 
 func (c *compiler) call(a *ast) (*node, error) {
@@ -394,7 +393,11 @@ func (c *compiler) call(a *ast) (*node, error) {
 		return c.aggregate(a, fn.op)
 	case "min", "max":
 		if len(a.args) == 1 && a.args[0].kind == aRef {
-			return c.aggregate(a, fn.op)
+			// Over the rows of a repeat; of a household field it is
+			// just that value.
+			if f := c.s.byName[a.args[0].text]; f == nil || f.repeat != nil || f.kind == kRepeat || a.args[0].pred != nil {
+				return c.aggregate(a, fn.op)
+			}
 		}
 		fn.op = opMinArgs
 		if a.text == "max" {
@@ -402,16 +405,6 @@ func (c *compiler) call(a *ast) (*node, error) {
 		}
 	case "today":
 		c.expr.hasToday = true
-	case "boolean-from-string":
-		// XForms: true for "true" or "1". Compile as selected-free compare.
-		x, err := c.node(a.args[0])
-		if err != nil {
-			return nil, err
-		}
-		return &node{op: opOr, args: []*node{
-			{op: opEq, args: []*node{{op: opString, args: []*node{x}}, {op: opLit, val: StringValue("true")}}},
-			{op: opEq, args: []*node{{op: opString, args: []*node{x}}, {op: opLit, val: StringValue("1")}}},
-		}}, nil
 	}
 	n := &node{op: fn.op, args: make([]*node, len(a.args))}
 	for i, arg := range a.args {

@@ -1,6 +1,7 @@
 package form
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -79,4 +80,25 @@ func (st *vstate) envelope(env *Envelope) {
 	if env.Supersedes != "" && strings.EqualFold(env.Supersedes, env.ID) {
 		add("supersedes", "type", "a submission cannot supersede itself")
 	}
+}
+
+// ParseEnvelope decodes a submission body. When the body is not an
+// envelope (not JSON, or a field of the wrong JSON type, such as "version":
+// "1") it returns the problem, with the rule type and the field as path, in
+// the same form as Validate's so that clients see one kind of answer.
+func ParseEnvelope(body []byte) (*Envelope, []Problem) {
+	var env Envelope
+	err := json.Unmarshal(body, &env)
+	if err == nil {
+		return &env, nil
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		p := te.Field
+		if p == "" {
+			return nil, []Problem{{Path: "", Rule: "type", Message: "the submission must be a JSON object"}}
+		}
+		return nil, []Problem{{Path: p, Rule: "type", Message: fmt.Sprintf("%s must not be a JSON %s", p, te.Value)}}
+	}
+	return nil, []Problem{{Path: "", Rule: "type", Message: "the submission is not valid JSON: " + err.Error()}}
 }

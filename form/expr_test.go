@@ -165,6 +165,7 @@ func TestFunctions(t *testing.T) {
 		{src: "max(${k_age}[k_age > 100])", want: nil},
 		{src: "max(1, ${x}, 2)", want: 2.5},
 		{src: "min(1, ${x}, '')", want: 1.0},
+		{src: "max(${x})", want: 2.5},
 		{src: "concat(${name}, '-', ${n})", want: "Ana-3"},
 		{src: "substr('abcdef', 1, 3)", want: "bc"},
 		{src: "substr('abcdef', 4)", want: "ef"},

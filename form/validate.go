@@ -32,8 +32,9 @@ type Result struct {
 	Errors   []Problem `json:"errors"`
 	Warnings []Problem `json:"warnings"`
 	// Data is the answers with the calculate fields computed by the
-	// server (a copy: the envelope's map is not modified; unchanged
-	// repeats are shared with it). Nil when the envelope had no data.
+	// server. The envelope's maps are never modified: Data is env.Data
+	// itself when the device sent the same calculates, else a copy that
+	// shares the unchanged parts. Nil when the envelope had no data.
 	Data map[string]any `json:"data"`
 }
 
@@ -41,6 +42,7 @@ type Result struct {
 // a typed slot, so that expressions read slots by index.
 type vstate struct {
 	s     *Survey
+	ctx   evalCtx // reused by every evaluation (zeroing it each time shows)
 	today Value
 	hh    []slot
 	reps  []repState
@@ -105,6 +107,7 @@ func (s *Survey) putState(st *vstate) {
 	}
 	clear(st.found)
 	st.found = st.found[:0]
+	st.ctx = evalCtx{}
 	s.pool.Put(st)
 }
 
@@ -153,8 +156,9 @@ func (st *vstate) fieldProblem(f *Field, row int, rule, msg string) {
 // eval evaluates an expression over the submission's slots. unsure
 // reports that it read an answer that is unknown (see slot).
 func (st *vstate) eval(e *Expr, row int) (v Value, unsure bool) {
-	c := evalCtx{st: st, row: row, today: st.today}
-	v = e.root.eval(&c)
+	c := &st.ctx
+	c.row, c.unsure = row, false
+	v = e.root.eval(c)
 	return v, c.unsure
 }
 
@@ -190,6 +194,7 @@ func (s *Survey) Validate(env *Envelope, today time.Time) Result {
 	st := s.getState()
 	defer s.putState(st)
 	st.today = DateValue(today)
+	st.ctx = evalCtx{st: st, today: st.today}
 	var res Result
 	if env == nil {
 		st.add(false, key{top: -1}, "", "required", "no submission")
@@ -492,8 +497,10 @@ func (st *vstate) constraint(f *Field, row int) {
 	if sl.unsure || sl.v.IsNull() {
 		return
 	}
-	c := evalCtx{st: st, row: row, today: st.today, dot: sl.v}
-	if f.constraint != nil && !f.constraint.root.eval(&c).Bool() && !c.unsure {
+	c := &st.ctx
+	c.row, c.unsure, c.dot = row, false, sl.v
+	defer func() { c.dot, c.choice = Value{}, nil }()
+	if f.constraint != nil && !f.constraint.root.eval(c).Bool() && !c.unsure {
 		msg := f.ConstraintMessage
 		if msg == "" {
 			msg = fmt.Sprintf("%s is not accepted (rule: %s)", f.title(), f.Constraint)
@@ -512,7 +519,7 @@ func (st *vstate) constraint(f *Field, row int) {
 		for _, code := range codes {
 			c.choice = &f.list.choices[f.list.index[code]]
 			c.unsure = false
-			if !f.filter.root.eval(&c).Bool() && !c.unsure {
+			if !f.filter.root.eval(c).Bool() && !c.unsure {
 				st.fieldProblem(f, row, "choice", fmt.Sprintf("%s is not an allowed answer to %s here (%s)", describe(code), f.title(), f.ChoiceFilter))
 			}
 		}

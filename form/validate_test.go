@@ -320,3 +320,21 @@ func TestChoiceFilter(t *testing.T) {
 		{name: "filtered out", mutate: func(_ *Envelope, d map[string]any) { d["district"] = "d2" }, errors: []string{"district choice"}},
 	})
 }
+
+func TestParseEnvelope(t *testing.T) {
+	env, probs := ParseEnvelope([]byte(`{"id": "3f2c8a4e-1b7d-4c59-9e0a-6d2f4b8c1a73", "survey": "t", "version": 2, "data": {"n": 1}}`))
+	if probs != nil || env.Version != 2 || env.Data["n"] != 1.0 {
+		t.Errorf("%+v %v", env, probs)
+	}
+	for body, path := range map[string]string{
+		`{"version": "2"}`: "version",
+		`{"data": [1]}`:    "data",
+		`[1]`:              "",
+		`{"id": `:          "",
+	} {
+		env, probs := ParseEnvelope([]byte(body))
+		if env != nil || len(probs) != 1 || probs[0].Path != path || probs[0].Rule != "type" {
+			t.Errorf("%s: %+v %v", body, env, probs)
+		}
+	}
+}
