@@ -28,7 +28,15 @@ func (s *Store) Push(ctx context.Context, c Caller, raw json.RawMessage) (Outcom
 	id := p.env.ID
 	sv, ok := s.Surveys.Survey(p.env.Survey, p.env.Version)
 	if !ok {
+		for _, pr := range p.problems {
+			if pr.Path == "survey" || pr.Path == "version" {
+				return refused(id, pr.Path, pr.Message), nil
+			}
+		}
 		return refused(id, "survey", fmt.Sprintf("unknown survey %q version %d", truncate(p.env.Survey, 64), p.env.Version)), nil
+	}
+	if why := tooManyRows(p.env.Data); why != "" {
+		return refused(id, "data", "submission too large to store: "+why), nil
 	}
 	var asg *assignment
 	if p.env.Assignment != "" {
@@ -59,10 +67,10 @@ func (s *Store) Push(ctx context.Context, c Caller, raw json.RawMessage) (Outcom
 	}
 	now := s.now()
 	res := sv.Form.Validate(&p.env, now)
-	errs := append(append([]form.Problem{}, p.problems...), res.Errors...)
+	errs := capProblems(append(append([]form.Problem{}, p.problems...), res.Errors...))
 	sub := &row{
 		id: NewID(), uuid: id, env: &p.env, survey: sv, caller: c, hash: hash,
-		data: res.Data, errors: errs, warnings: nonNil(res.Warnings), now: now,
+		data: res.Data, errors: errs, warnings: capProblems(nonNil(res.Warnings)), now: now,
 	}
 	if asg != nil {
 		sub.assignment = asg.id
@@ -76,6 +84,10 @@ func (s *Store) Push(ctx context.Context, c Caller, raw json.RawMessage) (Outcom
 		sub.hhFacts, sub.memberFacts = s.Facts(sv.Form, sub.data)
 	}
 	sub.pii = sv.splitPII(sub.data)
+	sub.dataJSON, sub.piiJSON = jsonText(sub.data), jsonText(sub.pii)
+	if why := tooLarge(sub.dataJSON, sub.piiJSON); why != "" {
+		return refused(id, "data", "submission too large to store: "+why), nil
+	}
 
 	var out Outcome
 	err := s.inTx(ctx, func(tx *sql.Tx) error {

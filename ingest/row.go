@@ -21,6 +21,7 @@ type row struct {
 	now            time.Time
 
 	data, pii          map[string]any
+	dataJSON, piiJSON  string
 	errors, warnings   []form.Problem
 	flags              []Flag
 	summary            dedup.Household
@@ -52,12 +53,12 @@ func (s *Store) insert(ctx context.Context, tx *sql.Tx, stmt func(string) *sql.S
 	}
 	_, err = stmt("insertSub").ExecContext(ctx,
 		r.id, r.uuid, r.survey.Form.FormID, r.survey.Form.Version, r.survey.RecordID,
-		r.summary.PSU, r.summary.Dwelling, str(r.data["a_stratum"]), str(r.data["a_region"]), str(r.data["a_urban"]),
-		num(r.data["a_weight"]), str(r.data["a_date"]), r.status, r.caller.UserID, r.caller.TeamID, r.env.DeviceID,
+		r.summary.PSU, r.summary.Dwelling, fit(str(r.data["a_stratum"]), 20), fit(str(r.data["a_region"]), 20), fit(str(r.data["a_urban"]), 2),
+		num(r.data["a_weight"]), fit(str(r.data["a_date"]), 10), r.status, r.caller.UserID, r.caller.TeamID, cut(r.env.DeviceID, 200),
 		r.assignment, dbTimeOrEmpty(started, startOK), dbTimeOrEmpty(completed, compOK), duration, len(members),
 		jsonText(r.flags), jsonText(r.errors), jsonText(r.warnings), len(r.errors), len(r.warnings),
-		jsonText(r.data), jsonText(r.pii), r.hash, lat, lon, acc, r.summary.HeadKey,
-		dedup.RosterSig(r.summary.Roster), r.hhFacts, r.duplicateOf, r.conflictOf, r.supersedes, seq, ts, ts)
+		r.dataJSON, r.piiJSON, r.hash, lat, lon, acc, r.summary.HeadKey,
+		fit(dedup.RosterSig(r.summary.Roster), 2000), r.hhFacts, r.duplicateOf, r.conflictOf, r.supersedes, seq, ts, ts)
 	if err != nil {
 		return fmt.Errorf("ingest: insert submission: %w", err)
 	}
@@ -77,7 +78,7 @@ func (s *Store) insert(ctx context.Context, tx *sql.Tx, stmt func(string) *sql.S
 			pii = jsonText(memberPII[i])
 		}
 		if _, err := stmt("insertMember").ExecContext(ctx, NewID(), r.id, r.survey.Form.FormID, r.status, line,
-			str(mrow["b_rel"]), str(mrow["b_sex"]), num(mrow["b_age"]), str(mrow["mig_status"]),
+			fit(str(mrow["b_rel"]), 4), fit(str(mrow["b_sex"]), 4), num(mrow["b_age"]), fit(str(mrow["mig_status"]), 10),
 			jsonText(mrow), pii, facts); err != nil {
 			return fmt.Errorf("ingest: insert member %d: %w", i, err)
 		}
@@ -86,8 +87,8 @@ func (s *Store) insert(ctx context.Context, tx *sql.Tx, stmt func(string) *sql.S
 	for i, e := range emigrants {
 		erow, _ := e.(map[string]any)
 		if _, err := stmt("insertEmigrant").ExecContext(ctx, NewID(), r.id, r.survey.Form.FormID, r.status, i+1,
-			str(erow["d_sex"]), num(erow["d_age"]), str(erow["d_country"]), num(erow["d_year_left"]),
-			str(erow["d_reason"]), jsonText(erow)); err != nil {
+			fit(str(erow["d_sex"]), 4), num(erow["d_age"]), fit(str(erow["d_country"]), 8), num(erow["d_year_left"]),
+			fit(str(erow["d_reason"]), 20), jsonText(erow)); err != nil {
 			return fmt.Errorf("ingest: insert emigrant %d: %w", i, err)
 		}
 	}
