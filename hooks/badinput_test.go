@@ -263,7 +263,11 @@ func TestBadSubmissionItems(t *testing.T) {
 		{"data missing", with(func(h map[string]any) { delete(h, "data") }), "created", "", "data (the answers) is missing"},
 		{"numbers as strings", with(func(h map[string]any) { data(h)["a_psu"] = "101"; data(h)["a_hh_size"] = "3" }), "created", "invalid", "a_psu"},
 		{"wrong types everywhere", with(func(h map[string]any) { h["data"] = wrongTypes(data(h)) }), "created", "invalid", "type"},
-		{"envelope wrong types", with(func(h map[string]any) { h["started_at"] = 5; h["device_id"] = []any{}; h["supersedes"] = map[string]any{} }), "created", "invalid", "must be a string"},
+		{"envelope wrong types", with(func(h map[string]any) {
+			h["started_at"] = 5
+			h["device_id"] = []any{}
+			h["supersedes"] = map[string]any{}
+		}), "created", "invalid", "must be a string"},
 		{"dates far in the past", with(func(h map[string]any) {
 			h["started_at"], h["completed_at"] = "0001-01-01T00:00:00Z", "0001-01-01T00:30:00Z"
 			data(h)["a_date"] = "0001-01-01"
