@@ -93,50 +93,8 @@ func (n *node) eval(c *evalCtx) Value {
 			return StringValue(c.choice.Label)
 		}
 		return StringValue(c.choice.Extra[n.col])
-	case opOr:
-		return BoolValue(n.args[0].eval(c).Bool() || n.args[1].eval(c).Bool())
-	case opAnd:
-		return BoolValue(n.args[0].eval(c).Bool() && n.args[1].eval(c).Bool())
-	case opEq, opNe:
-		var eq bool
-		if n.fast != 0 {
-			// ${field} = 'literal': the most common relevance.
-			v := c.get(n.f, c.fastRow(n))
-			if v.kind == KindString && n.val.kind == KindString {
-				eq = v.str == n.val.str
-			} else {
-				eq = equal(v, n.val)
-			}
-		} else {
-			eq = equal(n.args[0].eval(c), n.args[1].eval(c))
-		}
-		return BoolValue(eq == (n.op == opEq))
-	case opLt, opLe, opGt, opGe:
-		var d int
-		var ok bool
-		if n.fast != 0 {
-			// ${field} >= number: the other common relevance.
-			v := c.get(n.f, c.fastRow(n))
-			if v.kind == KindNumber && n.val.kind == KindNumber && v.num == v.num {
-				d, ok = cmpFloat(v.num, n.val.num), true
-			} else {
-				d, ok = compare(v, n.val)
-			}
-		} else {
-			d, ok = compare(n.args[0].eval(c), n.args[1].eval(c))
-		}
-		if !ok {
-			return BoolValue(false)
-		}
-		switch n.op {
-		case opLt:
-			return BoolValue(d < 0)
-		case opLe:
-			return BoolValue(d <= 0)
-		case opGt:
-			return BoolValue(d > 0)
-		}
-		return BoolValue(d >= 0)
+	case opOr, opAnd, opNot, opEq, opNe, opLt, opLe, opGt, opGe:
+		return BoolValue(n.evalBool(c))
 	case opAdd, opSub, opMul, opDiv, opMod:
 		x := n.args[0].eval(c).number()
 		y := n.args[1].eval(c).number()
@@ -154,12 +112,10 @@ func (n *node) eval(c *evalCtx) Value {
 	case opNeg:
 		return NumberValue(-n.args[0].eval(c).number())
 	case opIf:
-		if n.args[0].eval(c).Bool() {
+		if n.args[0].evalBool(c) {
 			return n.args[1].eval(c)
 		}
 		return n.args[2].eval(c)
-	case opNot:
-		return BoolValue(!n.args[0].eval(c).Bool())
 	case opCoalesce:
 		for _, a := range n.args {
 			if v := a.eval(c); !v.IsNull() {
@@ -173,6 +129,68 @@ func (n *node) eval(c *evalCtx) Value {
 		return n.aggregate(c)
 	}
 	return n.call(c)
+}
+
+// evalBool evaluates in a boolean context (relevance, constraints, checks,
+// and, or, not, if). Logic and comparisons answer without building a
+// Value, which is most of the work of a relevance.
+func (n *node) evalBool(c *evalCtx) bool {
+	switch n.op {
+	case opOr:
+		return n.args[0].evalBool(c) || n.args[1].evalBool(c)
+	case opAnd:
+		return n.args[0].evalBool(c) && n.args[1].evalBool(c)
+	case opNot:
+		return !n.args[0].evalBool(c)
+	case opEq, opNe:
+		var eq bool
+		if n.fast != 0 {
+			// ${field} = 'literal': the most common relevance.
+			v := c.get(n.f, c.fastRow(n))
+			if v.kind == KindString && n.val.kind == KindString {
+				eq = v.str == n.val.str
+			} else {
+				eq = equal(v, n.val)
+			}
+		} else {
+			eq = equal(n.args[0].eval(c), n.args[1].eval(c))
+		}
+		return eq == (n.op == opEq)
+	case opLt, opLe, opGt, opGe:
+		var d int
+		var ok bool
+		if n.fast != 0 {
+			// ${field} >= number: the other common relevance.
+			v := c.get(n.f, c.fastRow(n))
+			if v.kind == KindNumber && n.val.kind == KindNumber && v.num == v.num {
+				d, ok = cmpFloat(v.num, n.val.num), true
+			} else {
+				d, ok = compare(v, n.val)
+			}
+		} else {
+			d, ok = compare(n.args[0].eval(c), n.args[1].eval(c))
+		}
+		if !ok {
+			return false
+		}
+		switch n.op {
+		case opLt:
+			return d < 0
+		case opLe:
+			return d <= 0
+		case opGt:
+			return d > 0
+		}
+		return d >= 0
+	case opLit:
+		return n.val.Bool()
+	case opIf:
+		if n.args[0].evalBool(c) {
+			return n.args[1].evalBool(c)
+		}
+		return n.args[2].evalBool(c)
+	}
+	return n.eval(c).Bool()
 }
 
 // fastRow is the row a fast comparison reads its field at.
@@ -196,7 +214,7 @@ func (n *node) aggregate(c *evalCtx) Value {
 	for i := 0; i < rows && !bad; i++ {
 		if n.pred != nil {
 			c.preds[n.level] = i
-			if !n.pred.eval(c).Bool() {
+			if !n.pred.evalBool(c) {
 				continue
 			}
 		}

@@ -162,6 +162,14 @@ func (st *vstate) eval(e *Expr, row int) (v Value, unsure bool) {
 	return v, c.unsure
 }
 
+// test evaluates an expression as a condition (see evalBool).
+func (st *vstate) test(e *Expr, row int) (ok, unsure bool) {
+	c := &st.ctx
+	c.row, c.unsure = row, false
+	ok = e.root.evalBool(c)
+	return ok, c.unsure
+}
+
 // read returns the slot expressions see during validation, nil outside
 // the rows.
 func (st *vstate) read(f *Field, row int) *slot {
@@ -358,11 +366,11 @@ func (st *vstate) unknown(m map[string]any, rep *Field, row int) {
 // is false for sure.
 func (st *vstate) relevant(f *Field, row int) (relevant, unsure bool) {
 	for _, e := range f.relevant {
-		v, u := st.eval(e, row)
+		ok, u := st.test(e, row)
 		switch {
 		case u:
 			unsure = true
-		case !v.Bool():
+		case !ok:
 			return false, false
 		}
 	}
@@ -500,7 +508,7 @@ func (st *vstate) constraint(f *Field, row int) {
 	c := &st.ctx
 	c.row, c.unsure, c.dot = row, false, sl.v
 	defer func() { c.dot, c.choice = Value{}, nil }()
-	if f.constraint != nil && !f.constraint.root.eval(c).Bool() && !c.unsure {
+	if f.constraint != nil && !f.constraint.root.evalBool(c) && !c.unsure {
 		msg := f.ConstraintMessage
 		if msg == "" {
 			msg = fmt.Sprintf("%s is not accepted (rule: %s)", f.title(), f.Constraint)
@@ -519,7 +527,7 @@ func (st *vstate) constraint(f *Field, row int) {
 		for _, code := range codes {
 			c.choice = &f.list.choices[f.list.index[code]]
 			c.unsure = false
-			if !f.filter.root.eval(c).Bool() && !c.unsure {
+			if !f.filter.root.evalBool(c) && !c.unsure {
 				st.fieldProblem(f, row, "choice", fmt.Sprintf("%s is not an allowed answer to %s here (%s)", describe(code), f.title(), f.ChoiceFilter))
 			}
 		}
@@ -530,7 +538,7 @@ func (st *vstate) constraint(f *Field, row int) {
 func (st *vstate) checks() {
 	for _, c := range st.s.checks {
 		if c.rep == nil {
-			if v, unsure := st.eval(c.expr, -1); v.Bool() || unsure {
+			if ok, unsure := st.test(c.expr, -1); ok || unsure {
 				continue
 			}
 			k, p := key{top: math.MaxInt}, ""
@@ -545,7 +553,7 @@ func (st *vstate) checks() {
 			if r.rows[i].raw == nil {
 				continue
 			}
-			if v, unsure := st.eval(c.expr, i); v.Bool() || unsure {
+			if ok, unsure := st.test(c.expr, i); ok || unsure {
 				continue
 			}
 			k, p := key{top: c.rep.ord, row: i, ord: math.MaxInt}, fmt.Sprintf("%s[%d]", c.rep.Name, i)
