@@ -3,6 +3,7 @@ package indicators
 import (
 	"math"
 	"strconv"
+	"unicode/utf8"
 
 	"fieldbase/estimate"
 	"fieldbase/form"
@@ -206,8 +207,21 @@ func appendNum(b []byte, f float64) []byte {
 	return strconv.AppendFloat(b, f, 'g', -1, 64)
 }
 
-// text appends s with the separators escaped.
+// maxText bounds each text field of the facts (stratum, PSU, period, a
+// code): valid answers are a few characters, and a hostile or broken one
+// (a 3 MB stratum) must not make the stored facts exceed their column (at
+// most 20,000 characters).
+const maxText = 64
+
+// text appends s with the separators escaped, cut to maxText bytes.
 func (w *factsWriter) text(s string) {
+	if len(s) > maxText {
+		cut := maxText
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
 	for i := 0; i < len(s); i++ {
 		if special(s[i]) {
 			w.buf = appendEscaped(w.buf, s)

@@ -229,6 +229,17 @@ func TestFactsRobust(t *testing.T) {
 			t.Errorf("member without a household weight has entries: %q", m)
 		}
 	}
+	// A hostile household cannot make its facts longer than their column.
+	huge := map[string]any{"a_psu": strings.Repeat("9", 1<<20), "a_stratum": strings.Repeat("|é", 1<<20),
+		"a_weight": 1e300, "a_region": strings.Repeat(",", 1<<20), "a_urban": strings.Repeat("U", 1<<20),
+		"a_date": "2026-10-10", "a_consent": "yes", "members": []any{map[string]any{"mig_status": strings.Repeat("%", 1<<20)}}}
+	hf, mf = c.Facts(sv, huge)
+	if len(hf) > 2000 || len(mf) != 1 || len(mf[0]) > 2000 {
+		t.Errorf("facts of a hostile household: %d and %d bytes", len(hf), len(mf[0]))
+	}
+	if _, err := c.Decode(mf[0]); err != nil {
+		t.Errorf("facts of a hostile household do not decode: %v", err)
+	}
 	data["a_weight"] = 10.0
 	_, mf = c.Facts(sv, data)
 	m := decodeT(t, c, mf[0])
