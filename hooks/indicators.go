@@ -1,0 +1,273 @@
+package hooks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"fieldbase/form"
+	"fieldbase/indicators"
+	"fieldbase/ingest"
+	"fieldbase/schemas"
+)
+
+// indicatorCatalogJSON holds the shipped indicator catalogs by the form_id they are written for.
+var indicatorCatalogJSON = map[string][]byte{"mhs": schemas.Indicators}
+
+// catalogs caches one compiled catalog per compiled survey version: compiling takes about a
+// millisecond and the facts function runs once per pushed household.
+var catalogs = struct {
+	sync.Mutex
+	m map[*form.Survey]catalogEntry
+}{m: map[*form.Survey]catalogEntry{}}
+
+type catalogEntry struct {
+	c   *indicators.Catalog
+	err error
+}
+
+// IndicatorCatalog returns the indicator catalog compiled for a survey version, nil (and no
+// error) when no catalog is shipped for its form_id.
+func IndicatorCatalog(sv *form.Survey) (*indicators.Catalog, error) {
+	raw, ok := indicatorCatalogJSON[sv.FormID]
+	if !ok {
+		return nil, nil
+	}
+	catalogs.Lock()
+	defer catalogs.Unlock()
+	if e, ok := catalogs.m[sv]; ok {
+		return e.c, e.err
+	}
+	if len(catalogs.m) >= 32 { // surveys reloaded many times: drop the old compiled forms
+		clear(catalogs.m)
+	}
+	c, err := indicators.Load(raw, sv)
+	catalogs.m[sv] = catalogEntry{c, err}
+	return c, err
+}
+
+// IndicatorFacts is the ingest facts function: the indicator facts of a pushed household
+// under the catalog of its survey, or none for a survey without a catalog. Plug it into the
+// store before the first push: s.Facts = s.IndicatorFacts().
+func (s *Server) IndicatorFacts() ingest.FactsFunc {
+	return func(sv *form.Survey, data map[string]any) (string, []string) {
+		c, err := IndicatorCatalog(sv)
+		if err != nil {
+			s.app.Logger().Error("indicator catalog does not compile against the survey", "form_id", sv.FormID, "version", sv.Version, "error", err)
+			return "", nil
+		}
+		if c == nil {
+			return "", nil
+		}
+		return c.Facts(sv, data)
+	}
+}
+
+// indicatorFormats are the answers of GET /api/indicators by format=.
+var indicatorFormats = map[string]string{
+	"json": indicators.ContentTypeJSON,
+	"csv":  indicators.ContentTypeCSV,
+	"sdmx": indicators.ContentTypeSDMX,
+}
+
+// indicators is GET /api/indicators?survey=mhs&by=DIM[,DIM2]&indicator=ID[,ID...]&format=json|csv|sdmx:
+// the published cells over the approved households, from their stored facts.
+func (s *Server) indicators(e *core.RequestEvent) error {
+	if _, err := requireRole(e, RoleSupervisor, RoleAnalyst, RoleSuperuser); err != nil {
+		return err
+	}
+	q := e.Request.URL.Query()
+	survey := q.Get("survey")
+	if survey == "" {
+		return apiError(http.StatusBadRequest, "survey is required (e.g. survey=mhs)")
+	}
+	format := q.Get("format")
+	if format == "" {
+		format = "json"
+	}
+	contentType, ok := indicatorFormats[format]
+	if !ok {
+		return apiError(http.StatusBadRequest, fmt.Sprintf("unknown format %q: use json, csv or sdmx", format))
+	}
+	sv, ok := s.Surveys.Latest(survey)
+	if !ok {
+		return apiError(http.StatusNotFound, fmt.Sprintf("no survey %q is installed", survey))
+	}
+	cat, err := IndicatorCatalog(sv.Form)
+	if err != nil {
+		return fmt.Errorf("indicators: catalog of %s: %w", survey, err)
+	}
+	if cat == nil {
+		return apiError(http.StatusNotFound, fmt.Sprintf("survey %q has no indicator catalog", survey))
+	}
+	req := indicators.Request{Indicators: splitList(q.Get("indicator")), By: splitList(q.Get("by"))}
+	src := &factsSource{ctx: e.Request.Context(), db: s.app.DB(), survey: survey}
+	res, err := cat.Compute(req, src)
+	var reqErr *indicators.RequestError
+	var stale *indicators.StaleError
+	switch {
+	case errors.As(err, &reqErr):
+		return apiError(http.StatusBadRequest, reqErr.Error())
+	case errors.As(err, &stale):
+		return apiError(http.StatusConflict, fmt.Sprintf("the stored indicator facts of %d approved rows predate the current catalog: rebuild them (RebuildIndicatorFacts) and ask again", stale.Rows))
+	case err != nil:
+		return fmt.Errorf("indicators: %w", err)
+	}
+	h := e.Response.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Cache-Control", "no-store")
+	if format != "json" {
+		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-indicators.csv"`, survey))
+	}
+	e.Response.WriteHeader(http.StatusOK)
+	switch format {
+	case "csv":
+		err = res.WriteCSV(e.Response)
+	case "sdmx":
+		err = res.WriteSDMX(e.Response, indicators.SDMXOptions{RefArea: sv.Form.Settings.Country})
+	default:
+		err = res.WriteJSON(e.Response)
+	}
+	if err != nil { // the status line is sent: all that is left is to log it
+		s.app.Logger().Error("indicators: writing the answer failed", "survey", survey, "format", format, "error", err)
+	}
+	return nil
+}
+
+// splitList reads "A,B , C" as [A B C]; "" is none.
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// factsSource streams the facts of the approved households and members of a survey
+// (indicators.Source).
+type factsSource struct {
+	ctx    context.Context
+	db     dbx.Builder
+	survey string
+}
+
+func (f *factsSource) Households(fn func(string) error) error {
+	return f.each("SELECT COALESCE(facts, '') FROM submissions WHERE form_id = {:f} AND status = 'approved'", fn)
+}
+
+func (f *factsSource) Members(fn func(string) error) error {
+	return f.each("SELECT COALESCE(facts, '') FROM members WHERE form_id = {:f} AND status = 'approved'", fn)
+}
+
+func (f *factsSource) each(query string, fn func(string) error) error {
+	rows, err := f.db.NewQuery(query).Bind(dbx.Params{"f": f.survey}).WithContext(f.ctx).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var facts string
+	for rows.Next() {
+		if err := rows.Scan(&facts); err != nil {
+			return err
+		}
+		if err := fn(facts); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// RebuildIndicatorFacts recomputes the stored facts of a survey's submissions (every
+// status) and their members from the stored answers: those not written under the current
+// catalog, or all of them with all = true. Run it after a change of schemas/indicators.json
+// (GET /api/indicators answers 409 until then). It returns the submissions rewritten.
+func (s *Server) RebuildIndicatorFacts(ctx context.Context, survey string, all bool) (int, error) {
+	type sub struct {
+		ID      string `db:"id"`
+		Version int    `db:"version"`
+		Data    string `db:"data"`
+		Facts   string `db:"facts"`
+	}
+	var subs []struct {
+		ID string `db:"id"`
+	}
+	// Ids first, then one submission at a time: the answers of 100,000 households do not
+	// fit comfortably in memory at once.
+	if err := s.app.DB().NewQuery("SELECT id FROM submissions WHERE form_id = {:f} ORDER BY rowid").
+		Bind(dbx.Params{"f": survey}).WithContext(ctx).All(&subs); err != nil {
+		return 0, err
+	}
+	done := 0
+	const batch = 200
+	for start := 0; start < len(subs); start += batch {
+		end := min(start+batch, len(subs))
+		err := s.app.RunInTransaction(func(tx core.App) error {
+			for _, row := range subs[start:end] {
+				var r sub
+				err := tx.DB().NewQuery("SELECT id, version, COALESCE(data, '') AS data, COALESCE(facts, '') AS facts FROM submissions WHERE id = {:id}").
+					Bind(dbx.Params{"id": row.ID}).WithContext(ctx).One(&r)
+				if err != nil {
+					return err
+				}
+				sv, ok := s.Surveys.Survey(survey, r.Version)
+				if !ok {
+					continue
+				}
+				cat, err := IndicatorCatalog(sv.Form)
+				if err != nil || cat == nil {
+					return err
+				}
+				var members []struct {
+					ID    string `db:"id"`
+					Facts string `db:"facts"`
+				}
+				if err := tx.DB().NewQuery("SELECT id, COALESCE(facts, '') AS facts FROM members WHERE submission = {:id} ORDER BY line, rowid").
+					Bind(dbx.Params{"id": r.ID}).WithContext(ctx).All(&members); err != nil {
+					return err
+				}
+				current := func(f string) bool { return strings.HasPrefix(f, cat.FactsPrefix()+"|") }
+				stale := all || !current(r.Facts)
+				for _, m := range members {
+					stale = stale || !current(m.Facts)
+				}
+				if !stale {
+					continue
+				}
+				var data map[string]any
+				if err := json.Unmarshal([]byte(r.Data), &data); err != nil {
+					return fmt.Errorf("submission %s: stored answers: %w", r.ID, err)
+				}
+				hf, mf := cat.Facts(sv.Form, data)
+				if _, err := tx.DB().NewQuery("UPDATE submissions SET facts = {:facts} WHERE id = {:id}").
+					Bind(dbx.Params{"facts": hf, "id": r.ID}).WithContext(ctx).Execute(); err != nil {
+					return err
+				}
+				for i, m := range members {
+					facts := ""
+					if i < len(mf) {
+						facts = mf[i]
+					}
+					if _, err := tx.DB().NewQuery("UPDATE members SET facts = {:facts} WHERE id = {:id}").
+						Bind(dbx.Params{"facts": facts, "id": m.ID}).WithContext(ctx).Execute(); err != nil {
+						return err
+					}
+				}
+				done++
+			}
+			return nil
+		})
+		if err != nil {
+			return done, fmt.Errorf("rebuild indicator facts: %w", err)
+		}
+	}
+	return done, nil
+}
