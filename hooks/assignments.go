@@ -76,7 +76,10 @@ func (s *Server) bindUsers() {
 // bindEnrich hides personal data (`sensitive` answers) from roles without the right to it.
 func (s *Server) bindEnrich() {
 	s.app.OnRecordEnrich("submissions", "members").BindFunc(func(e *core.RecordEnrichEvent) error {
-		if !mayReadPII(e.RequestInfo.Auth) {
+		// pii is a hidden field (only superusers may filter by it); show it to those who may read it.
+		if mayReadPII(e.RequestInfo.Auth) {
+			e.Record.Unhide("pii")
+		} else {
 			e.Record.Hide("pii")
 		}
 		return e.Next()
