@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"testing"
 	"unicode/utf8"
+
+	"fieldbase/schemas"
 )
 
 // FuzzParse: the parser and compiler never panic, their errors point
@@ -138,5 +140,27 @@ func FuzzValidate(f *testing.F) {
 				t.Fatalf("result not JSON: %v", err)
 			}
 		}
+	})
+}
+
+// FuzzLoad: any definition loads or is refused with problems, never a
+// panic; a loaded one validates an empty submission.
+func FuzzLoad(f *testing.F) {
+	f.Add([]byte(testSurvey))
+	f.Add(schemas.MHS)
+	f.Add([]byte(`{"settings": {"form_id": "x", "version": 1}, "survey": [{"type": "begin_repeat", "name": "r", "repeat_count": "2"}, {"type": "calculate", "name": "c", "calculation": "position(..)"}, {"type": "end_repeat"}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := Load(b)
+		if err != nil {
+			var de *DefinitionError
+			if !errors.As(err, &de) || len(de.Problems) == 0 {
+				t.Fatalf("error %v", err)
+			}
+			return
+		}
+		env := testEnvelope()
+		env.Survey, env.Version = s.FormID, s.Version
+		env.Data = map[string]any{}
+		s.Validate(env, day("2026-10-20"))
 	})
 }
