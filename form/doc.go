@@ -43,16 +43,38 @@
 //   - today() is given by the caller (Validate's today, EvalAt), never
 //     read in the middle of an evaluation;
 //   - a geopoint reads as ODK's "lat lon altitude accuracy", so
-//     selected-at(${gps}, 3) is its accuracy.
+//     selected-at(${gps}, 3) is its accuracy;
+//   - as in XPath, '-' may be part of a name: inside [] write b_age - 1,
+//     not b_age-1.
+//
+// Limits: repeats do not nest; [] filters nest at most 4 deep; a
+// submission's repeat may have at most 1000 rows.
 //
 // # Validation
 //
-// Survey.Validate checks the envelope, the type of every answer, choice
-// membership, relevance (an answer to a question that does not apply is an
-// error; afterwards it reads as empty), required answers, repeat counts,
-// constraints, and the checks sheet; it computes the calculates in an
-// order that respects their dependencies. Every problem is reported, in
-// questionnaire order. An answer with the wrong type is reported once
-// (type or choice) and then reads as empty, without a second "required"
-// problem.
+// Survey.Validate checks the envelope (go-playground/validator), then the
+// answers:
+//   - type: each answer against its field type; keys that are not
+//     questions of the survey (or of that repeat) are errors too;
+//   - choice: select answers must be names of the field's list (and pass
+//     its choice_filter);
+//   - relevance and required, in an order that follows the dependencies
+//     (so calculates such as mig_status can gate later questions); an
+//     answer to a question that does not apply is an error and then reads
+//     as empty;
+//   - repeat_count: the number of rows of a repeat;
+//   - constraint: with '.' the answer, once all answers are settled;
+//   - check: the checks sheet, once or per row of a repeat.
+//
+// Calculates are computed by the server. A device value that differs is a
+// warning (rule type) and the server's value is kept in Result.Data.
+//
+// One mistake gives one problem: an answer with the wrong type or a
+// missing required answer is unknown, and the relevance of what it gates,
+// and constraints and checks that read it, are not reported on.
+//
+// Every problem is reported at once, in questionnaire order, with a path
+// such as members[2].b_age (0-based rows) and a message for an enumerator.
+// Status is invalid with any error, flagged with warnings only, otherwise
+// received.
 package form
