@@ -14,4 +14,5 @@ func Register(app *pocketbase.PocketBase, srv *hooks.Server) {
 	app.RootCmd.AddCommand(checkCommand())
 	app.RootCmd.AddCommand(genCommand())
 	app.RootCmd.AddCommand(demoCommand(app, srv))
+	app.RootCmd.AddCommand(benchCommand(app))
 }
