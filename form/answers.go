@@ -82,7 +82,7 @@ func (st *vstate) convert(f *Field, raw any, row int) slot {
 		if s == "" {
 			return slot{}
 		}
-		if _, ok := f.list.index[s]; !ok {
+		if !f.list.has(s) {
 			return bad("choice", "%s is not an answer option of %s%s", describe(s), f.title(), options(f.list))
 		}
 		return slot{v: StringValue(s)}
@@ -112,7 +112,7 @@ func (st *vstate) convert(f *Field, raw any, row int) slot {
 					return bad("type", "%s lists %s twice", f.title(), describe(s))
 				}
 			}
-			if _, ok := f.list.index[s]; !ok {
+			if !f.list.has(s) {
 				unknown = append(unknown, describe(s))
 			}
 		}

@@ -107,6 +107,21 @@ type choiceList struct {
 	index   map[string]int
 }
 
+// has reports whether name is a choice of the list. Short lists (yes/no,
+// sex) are scanned: faster than hashing the string.
+func (l *choiceList) has(name string) bool {
+	if len(l.choices) <= 8 {
+		for i := range l.choices {
+			if l.choices[i].Name == name {
+				return true
+			}
+		}
+		return false
+	}
+	_, ok := l.index[name]
+	return ok
+}
+
 // Check is a form-level rule of the checks sheet.
 type Check struct {
 	Name       string
