@@ -1,0 +1,476 @@
+package hooks
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"fieldbase/export"
+	"fieldbase/form"
+	"fieldbase/review"
+)
+
+// exportStatuses are the statuses an export may ask for (status=all means every one).
+var exportStatuses = []string{review.Received, review.Flagged, review.Invalid, review.Approved,
+	review.Rejected, review.Duplicate, review.Superseded}
+
+// ExportRequest says what to export and who asks (for the audit record in `exports`).
+type ExportRequest struct {
+	Filter export.Filter // Survey, Status (non-empty), Since, Teams (nil = every team), PII
+	BOM    bool
+	Actor  string // user or superuser id; "cli:<user>" for the command line
+	Role   string
+	// Begin, when set, is called once the export's snapshot is taken and before the first
+	// byte is written, with the cursor the export is complete up to (a handler sets headers).
+	Begin func(cursor int64) error
+	// Totals, when set, receives the row count of each CSV file before writing starts.
+	Totals   func(map[string]int64)
+	Progress func(file string, rows int64, done bool)
+}
+
+// exportMicrodata is GET /api/export/microdata?survey=&status=&since=&pii=&bom= : the
+// microdata ZIP, streamed. Analysts export approved households; supervisors any status of
+// their own teams; superusers everything, and only they may add the sensitive answers.
+func (s *Server) exportMicrodata(e *core.RequestEvent) error {
+	role, err := requireRole(e, RoleAnalyst, RoleSupervisor, RoleSuperuser)
+	if err != nil {
+		return err
+	}
+	req, err := parseExportQuery(e, role)
+	if err != nil {
+		return err
+	}
+	sv, ok := s.Surveys.Latest(req.Filter.Survey)
+	if !ok {
+		return apiError(http.StatusNotFound, fmt.Sprintf("no survey %q is installed", req.Filter.Survey))
+	}
+	deadline := http.NewResponseController(e.Response)
+	req.Begin = func(cursor int64) error {
+		h := e.Response.Header()
+		h.Set("Content-Type", "application/zip")
+		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-microdata-%d.zip"`, req.Filter.Survey, cursor))
+		h.Set("X-Export-Cursor", strconv.FormatInt(cursor, 10))
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Access-Control-Expose-Headers", "X-Export-Cursor, Content-Disposition")
+		e.Response.WriteHeader(http.StatusOK)
+		return nil
+	}
+	w := &slidingDeadline{w: e.Response, rc: deadline}
+	m, err := ExportMicrodata(e.Request.Context(), s.app, sv.Form, req, w)
+	if err != nil {
+		if m == nil { // nothing written yet: a normal error answer
+			s.app.Logger().Error("microdata export could not start", "actor", req.Actor, "error", err)
+			return apiError(http.StatusInternalServerError, "the export could not be started; the server log has the details")
+		}
+		// The ZIP is cut short (no central directory), which any unzip tool reports; the
+		// status line is gone, so all that is left to do is to log it.
+		s.app.Logger().Error("microdata export failed while streaming", "actor", req.Actor, "error", err)
+	}
+	return nil
+}
+
+// parseExportQuery reads and checks the query against the caller's role.
+func parseExportQuery(e *core.RequestEvent, role string) (ExportRequest, error) {
+	q := e.Request.URL.Query()
+	req := ExportRequest{Actor: e.Auth.Id, Role: role}
+	f := &req.Filter
+	if f.Survey = q.Get("survey"); f.Survey == "" {
+		return req, apiError(http.StatusBadRequest, "the survey parameter is required (a form id, e.g. survey=mhs)")
+	}
+	var err error
+	if f.PII, err = flag01(q.Get("pii"), "pii"); err != nil {
+		return req, err
+	}
+	if req.BOM, err = flag01(q.Get("bom"), "bom"); err != nil {
+		return req, err
+	}
+	if f.PII && role != RoleSuperuser {
+		return req, apiError(http.StatusForbidden, "personal data (the survey's sensitive fields) can be exported by a superuser only; drop pii=1 to export without it")
+	}
+	if f.Status, err = ParseExportStatus(q.Get("status")); err != nil {
+		return req, apiError(http.StatusBadRequest, err.Error())
+	}
+	if role == RoleAnalyst && (len(f.Status) != 1 || f.Status[0] != review.Approved) {
+		return req, apiError(http.StatusForbidden, "analysts export approved submissions only; drop the status parameter or use status=approved")
+	}
+	if v := q.Get("since"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return req, apiError(http.StatusBadRequest, "the since parameter must be a cursor: a whole number ≥ 0 (the X-Export-Cursor of the previous export)")
+		}
+		f.Since = &n
+	}
+	if role == RoleSupervisor {
+		if f.Teams = teamsOf(e.Auth); len(f.Teams) == 0 {
+			return req, apiError(http.StatusForbidden, "this supervisor is in no team, so there is nothing to export; ask a superuser to fix the account")
+		}
+	}
+	return req, nil
+}
+
+func flag01(v, name string) (bool, error) {
+	switch v {
+	case "", "0", "false":
+		return false, nil
+	case "1", "true":
+		return true, nil
+	}
+	return false, apiError(http.StatusBadRequest, "the "+name+" parameter must be 0 or 1")
+}
+
+// ParseExportStatus reads a status filter: "" is approved, "all" every status, else a
+// comma-separated list of statuses.
+func ParseExportStatus(v string) ([]string, error) {
+	switch v {
+	case "":
+		return []string{review.Approved}, nil
+	case "all":
+		return append([]string(nil), exportStatuses...), nil
+	}
+	var out []string
+	for _, st := range strings.Split(v, ",") {
+		st = strings.TrimSpace(st)
+		if !contains(exportStatuses, st) {
+			return nil, fmt.Errorf("unknown status %q: use all, or some of %s (comma-separated)", st, strings.Join(exportStatuses, ", "))
+		}
+		if !contains(out, st) {
+			out = append(out, st)
+		}
+	}
+	return out, nil
+}
+
+// LatestSurvey returns the newest installed version of a survey, for callers without a
+// Server (the export command).
+func LatestSurvey(app core.App, formID string) (*form.Survey, error) {
+	sv, ok := newRegistry(app).Latest(formID)
+	if !ok {
+		return nil, fmt.Errorf("no survey %q is installed", formID)
+	}
+	return sv.Form, nil
+}
+
+// ExportMicrodata writes the export of req to w from one read snapshot of the database, so
+// the files agree with each other and with the cursor even while tablets push. It audits the
+// export in `exports` before the first byte (an interrupted export is still on record) and
+// completes the record at the end. A nil manifest with an error means nothing was written.
+func ExportMicrodata(ctx context.Context, app core.App, sv *form.Survey, req ExportRequest, w io.Writer) (*export.Manifest, error) {
+	if len(req.Filter.Status) == 0 {
+		return nil, errors.New("export: no status to export")
+	}
+	var db dbx.Builder = app.ConcurrentDB()
+	if d, ok := db.(*dbx.DB); ok {
+		tx, err := d.Begin() // SQLite in WAL: a read transaction is a stable snapshot
+		if err != nil {
+			return nil, fmt.Errorf("export: begin: %w", err)
+		}
+		defer tx.Rollback()
+		db = tx
+		// The export reads each page once, so the connection's page cache (32 MB in
+		// PocketBase) would only hold memory: shrink it for the export, then restore it.
+		var prev int64
+		if tx.NewQuery("PRAGMA cache_size").Row(&prev) == nil && prev != 0 {
+			if _, err := tx.NewQuery("PRAGMA cache_size = -2000").Execute(); err == nil {
+				defer tx.NewQuery("PRAGMA cache_size = " + strconv.FormatInt(prev, 10)).Execute()
+			}
+		}
+	}
+	var cursor int64
+	if err := db.NewQuery("SELECT COALESCE(MAX(seq), 0) FROM submissions").WithContext(ctx).Row(&cursor); err != nil {
+		return nil, fmt.Errorf("export: cursor: %w", err)
+	}
+	src := newExportSource(ctx, db, sv, req.Filter, cursor)
+	if req.Totals != nil {
+		totals, err := src.totals()
+		if err != nil {
+			return nil, err
+		}
+		req.Totals(totals)
+	}
+	audit, err := auditExport(app, req, cursor)
+	if err != nil {
+		return nil, err
+	}
+	if req.Begin != nil {
+		if err := req.Begin(cursor); err != nil {
+			return nil, err
+		}
+	}
+	m, err := export.Write(w, export.FromForm(sv), src, export.Options{Filter: req.Filter, Cursor: cursor,
+		BOM: req.BOM, Progress: req.Progress})
+	if m == nil {
+		m = &export.Manifest{}
+	}
+	if aerr := completeAudit(app, audit, req, cursor, m, err); aerr != nil && err == nil {
+		err = aerr
+	}
+	return m, err
+}
+
+type auditFilter struct {
+	export.Filter
+	Cursor   int64            `json:"cursor"`
+	BOM      bool             `json:"bom"`
+	Counts   map[string]int64 `json:"counts"`
+	Complete bool             `json:"complete"`
+	Error    string           `json:"error,omitempty"`
+}
+
+func auditExport(app core.App, req ExportRequest, cursor int64) (*core.Record, error) {
+	col, err := app.FindCollectionByNameOrId("exports")
+	if err != nil {
+		return nil, fmt.Errorf("export: audit: %w", err)
+	}
+	rec := core.NewRecord(col)
+	rec.Set("actor", req.Actor)
+	rec.Set("role", req.Role)
+	rec.Set("kind", "microdata")
+	rec.Set("filter", auditFilter{Filter: req.Filter, Cursor: cursor, BOM: req.BOM, Counts: map[string]int64{}})
+	rec.Set("rows", 0)
+	if err := app.Save(rec); err != nil {
+		return nil, fmt.Errorf("export: audit: %w", err)
+	}
+	return rec, nil
+}
+
+// completeAudit records what was written: rows is the number of households.
+func completeAudit(app core.App, rec *core.Record, req ExportRequest, cursor int64, m *export.Manifest, failed error) error {
+	f := auditFilter{Filter: req.Filter, Cursor: cursor, BOM: req.BOM, Counts: m.Counts, Complete: failed == nil}
+	if failed != nil {
+		f.Error = failed.Error()
+	}
+	rec.Set("filter", f)
+	rec.Set("rows", m.Counts["households.csv"])
+	if err := app.Save(rec); err != nil {
+		app.Logger().Error("export audit not completed", "export", rec.Id, "error", err)
+		return fmt.Errorf("export: audit: %w", err)
+	}
+	return nil
+}
+
+// slidingDeadline keeps a long download alive past the server's write timeout while it
+// makes progress, yet still drops a client that stops reading.
+type slidingDeadline struct {
+	w    io.Writer
+	rc   *http.ResponseController
+	next time.Time
+}
+
+func (s *slidingDeadline) Write(p []byte) (int, error) {
+	if now := time.Now(); now.After(s.next) {
+		_ = s.rc.SetWriteDeadline(now.Add(2 * time.Minute)) // unsupported: the server's timeout stays
+		s.next = now.Add(10 * time.Second)
+	}
+	return s.w.Write(p)
+}
+
+// exportSource reads the households of a filter from the database, one row at a time.
+// Every query walks submissions along idx_submissions_seq (INDEXED BY), so the order needs
+// no sort of the whole result: SQLite's temp store is in memory, and a sort would hold it.
+type exportSource struct {
+	ctx    context.Context
+	db     dbx.Builder
+	where  string
+	params dbx.Params
+	pii    bool
+	// fromData lists the repeats read from the households' answers rather than their own
+	// table (a repeat without a table, or emigrants' personal data, which has no column).
+	fromData map[string]bool
+}
+
+func newExportSource(ctx context.Context, db dbx.Builder, sv *form.Survey, f export.Filter, cursor int64) *exportSource {
+	src := &exportSource{ctx: ctx, db: db, pii: f.PII, fromData: map[string]bool{},
+		params: dbx.Params{"form": f.Survey, "cursor": cursor}}
+	conds := []string{"s.seq <= {:cursor}", "s.form_id = {:form}"}
+	if f.Since != nil {
+		conds = append(conds, "s.seq > {:since}")
+		src.params["since"] = *f.Since
+	}
+	conds = append(conds, "s.status IN ("+src.list("st", f.Status)+")")
+	if f.Teams != nil {
+		conds = append(conds, "s.team IN ("+src.list("tm", f.Teams)+")")
+	}
+	src.where = strings.Join(conds, " AND ")
+	for _, r := range sv.Repeats() {
+		if r != "members" && r != "emigrants" {
+			src.fromData[r] = true
+		}
+	}
+	if f.PII {
+		for _, fd := range sv.Fields() {
+			if fd.Repeat == "emigrants" && fd.Sensitive {
+				src.fromData["emigrants"] = true
+			}
+		}
+	}
+	return src
+}
+
+// list binds values as {:prefix0}, {:prefix1} ... and returns the placeholders.
+func (src *exportSource) list(prefix string, values []string) string {
+	if len(values) == 0 {
+		return "NULL" // IN (NULL) matches nothing
+	}
+	ph := make([]string, len(values))
+	for i, v := range values {
+		name := prefix + strconv.Itoa(i)
+		src.params[name] = v
+		ph[i] = "{:" + name + "}"
+	}
+	return strings.Join(ph, ", ")
+}
+
+const fromSubmissions = " FROM submissions s INDEXED BY idx_submissions_seq "
+
+func (src *exportSource) query(sql string) (*dbx.Rows, error) {
+	return src.db.NewQuery(sql).Bind(src.params).WithContext(src.ctx).Rows()
+}
+
+// piiCol is the column of personal data, or NULL when the export leaves it out: it is then
+// not even read.
+func (src *exportSource) piiCol(col string) string {
+	if src.pii {
+		return col
+	}
+	return "NULL"
+}
+
+func (src *exportSource) Households(fn func(*export.Household) error) error {
+	rows, err := src.query(`SELECT s.id, s.uuid, s.form_id, s.version, s.status, s.enumerator, s.team, s.device_id,
+		s.started_at, s.completed_at, s.duration_s, s.seq, s.created, s.updated, s.data, ` + src.piiCol("s.pii") +
+		fromSubmissions + "WHERE " + src.where + " ORDER BY s.seq, s.id")
+	if err != nil {
+		return fmt.Errorf("export: households: %w", err)
+	}
+	defer rows.Close()
+	var h export.Household
+	var version, seq sql.NullInt64
+	var duration sql.NullFloat64
+	var txt [11]sql.NullString
+	for rows.Next() {
+		if err := rows.Scan(&txt[0], &txt[1], &txt[2], &version, &txt[3], &txt[4], &txt[5], &txt[6], &txt[7], &txt[8],
+			&duration, &seq, &txt[9], &txt[10], (*sql.RawBytes)(&h.Data), (*sql.RawBytes)(&h.PII)); err != nil {
+			return fmt.Errorf("export: households: %w", err)
+		}
+		h.Key, h.UUID, h.FormID, h.Status = txt[0].String, txt[1].String, txt[2].String, txt[3].String
+		h.Enumerator, h.Team, h.DeviceID = txt[4].String, txt[5].String, txt[6].String
+		h.StartedAt, h.CompletedAt, h.Created, h.Updated = txt[7].String, txt[8].String, txt[9].String, txt[10].String
+		h.Version, h.Seq = int(version.Int64), seq.Int64
+		h.DurationS = nil
+		if duration.Valid {
+			d := duration.Float64
+			h.DurationS = &d
+		}
+		if err := fn(&h); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func (src *exportSource) Rows(repeat string, fn func(*export.Row) error) error {
+	if src.fromData[repeat] {
+		return src.rowsFromData(repeat, fn)
+	}
+	pii := "NULL"
+	if repeat == "members" {
+		pii = src.piiCol("r.pii")
+	}
+	rows, err := src.query("SELECT s.id, r.line, r.data, " + pii + fromSubmissions + "CROSS JOIN " + repeat +
+		" r ON r.submission = s.id WHERE " + src.where + " ORDER BY s.seq, s.id, r.line")
+	if err != nil {
+		return fmt.Errorf("export: %s: %w", repeat, err)
+	}
+	defer rows.Close()
+	var r export.Row
+	var line sql.NullInt64
+	for rows.Next() {
+		if err := rows.Scan(&r.Key, &line, (*sql.RawBytes)(&r.Data), (*sql.RawBytes)(&r.PII)); err != nil {
+			return fmt.Errorf("export: %s: %w", repeat, err)
+		}
+		r.Line = int(line.Int64)
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// rowsFromData reads a repeat's rows out of each household's answers.
+func (src *exportSource) rowsFromData(repeat string, fn func(*export.Row) error) error {
+	rows, err := src.query("SELECT s.id, s.data, " + src.piiCol("s.pii") + fromSubmissions + "WHERE " + src.where + " ORDER BY s.seq, s.id")
+	if err != nil {
+		return fmt.Errorf("export: %s: %w", repeat, err)
+	}
+	defer rows.Close()
+	var key string
+	var data, pii sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(&key, &data, &pii); err != nil {
+			return fmt.Errorf("export: %s: %w", repeat, err)
+		}
+		if err := export.EachRepeatRow(key, data, pii, repeat, fn); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func (src *exportSource) Reviews(fn func(*export.Review) error) error {
+	rows, err := src.query(`SELECT s.id, r.id, r.created, r.actor, ` + src.piiCol("r.actor_name") + `, r.role, r."from", r."to",
+		r.action, r.note, r.duplicate_of` + fromSubmissions + "CROSS JOIN reviews r ON r.submission = s.id WHERE " + src.where +
+		" ORDER BY s.seq, s.id, r.created, r.id")
+	if err != nil {
+		return fmt.Errorf("export: reviews: %w", err)
+	}
+	defer rows.Close()
+	var r export.Review
+	var txt [11]sql.NullString
+	for rows.Next() {
+		if err := rows.Scan(&txt[0], &txt[1], &txt[2], &txt[3], &txt[4], &txt[5], &txt[6], &txt[7], &txt[8], &txt[9], &txt[10]); err != nil {
+			return fmt.Errorf("export: reviews: %w", err)
+		}
+		r = export.Review{Key: txt[0].String, ID: txt[1].String, Created: txt[2].String, Actor: txt[3].String,
+			ActorName: txt[4].String, Role: txt[5].String, From: txt[6].String, To: txt[7].String, Action: txt[8].String,
+			Note: txt[9].String, DuplicateOf: txt[10].String}
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// totals counts the rows each CSV file will have (for a progress bar).
+func (src *exportSource) totals() (map[string]int64, error) {
+	out := map[string]int64{}
+	count := func(file, sql string) error {
+		var n int64
+		if err := src.db.NewQuery(sql).Bind(src.params).WithContext(src.ctx).Row(&n); err != nil {
+			return fmt.Errorf("export: count %s: %w", file, err)
+		}
+		out[file] = n
+		return nil
+	}
+	if err := count("households.csv", "SELECT COUNT(*)"+fromSubmissions+"WHERE "+src.where); err != nil {
+		return nil, err
+	}
+	for _, t := range []string{"members", "emigrants", "reviews"} {
+		if src.fromData[t] {
+			continue // no table to count: the bar shows rows without a total
+		}
+		if err := count(t+".csv", "SELECT COUNT(*)"+fromSubmissions+"CROSS JOIN "+t+" r ON r.submission = s.id WHERE "+src.where); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
