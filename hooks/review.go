@@ -80,6 +80,17 @@ func (s *Server) bindReview() {
 		e.Record.Set("reviewed_by", actor)
 		e.Record.Set("reviewed_at", types.NowDateTime())
 		return e.App.RunInTransaction(func(tx core.App) error {
+			// The transition was checked against the status read before this transaction;
+			// another decision may have committed since. Writes are serialised, so this
+			// read sees the status this update replaces.
+			var now string
+			if err := tx.DB().NewQuery("SELECT status FROM submissions WHERE id = {:id}").
+				Bind(dbx.Params{"id": e.Record.Id}).Row(&now); err != nil {
+				return err
+			}
+			if now != from {
+				return router.NewBadRequestError(fmt.Sprintf("submission %s was decided by someone else meanwhile: it is now %s, not %s; reload it and decide again", e.Record.Id, now, from), nil)
+			}
 			var seq int64
 			if err := tx.DB().NewQuery("SELECT COALESCE(MAX(seq), 0) FROM submissions").Row(&seq); err != nil {
 				return err
