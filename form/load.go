@@ -472,10 +472,10 @@ func (l *loader) checks(raw json.RawMessage) {
 		if c.Severity != "error" && c.Severity != "warning" {
 			l.problem("%s: must be error or warning (got %q)", at("checks", i, name, "severity"), c.Severity)
 		}
-		if c.Scope == "form" {
-			c.Scope = ""
+		if c.Scope == "" {
+			c.Scope = "form"
 		}
-		if c.Scope != "" {
+		if c.Scope != "form" {
 			if c.rep = s.byName[c.Scope]; c.rep == nil || c.rep.kind != kRepeat {
 				l.problem("%s: must be form or a repeat name (got %q)", at("checks", i, name, "scope"), c.Scope)
 				c.rep = nil

@@ -174,7 +174,7 @@ func TestMetadata(t *testing.T) {
 	if r := s.Repeats(); !reflect.DeepEqual(r, []string{"kids"}) {
 		t.Errorf("repeats %v", r)
 	}
-	if c := s.Checks(); len(c) != 3 || c[1].Scope != "kids" || c[1].Field != "k_age" || c[0].Severity != "warning" || c[0].Scope != "" {
+	if c := s.Checks(); len(c) != 3 || c[1].Scope != "kids" || c[1].Field != "k_age" || c[0].Severity != "warning" || c[0].Scope != "form" {
 		t.Errorf("checks %+v", c[1])
 	}
 }

@@ -128,7 +128,7 @@ type Check struct {
 	Expression string
 	Message    string
 	Severity   string // error or warning
-	Scope      string // "" for the household, or a repeat name
+	Scope      string // "form" (the household, also when left empty), or a repeat name
 	Field      string // field the problem is reported on, or ""
 
 	expr  *Expr
