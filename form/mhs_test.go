@@ -1,6 +1,7 @@
 package form
 
 import (
+	"fmt"
 	"testing"
 
 	"fieldbase/schemas"
@@ -248,5 +249,35 @@ func TestMHSYoungHead(t *testing.T) {
 	if res.Status != StatusFlagged || len(res.Errors) != 0 || len(res.Warnings) != 1 ||
 		res.Warnings[0].Path != "members[0].b_age" || res.Warnings[0].Message != "The head of household is under 15 (check young_head)" {
 		t.Errorf("%s %v %v", res.Status, res.Errors, res.Warnings)
+	}
+}
+
+// TestMHSConcurrent: Validate is safe for concurrent use (hooks validate
+// submissions in parallel, with pooled state).
+func TestMHSConcurrent(t *testing.T) {
+	s := loadMHS(t)
+	valid := validHousehold(t)
+	broken := validHousehold(t)
+	member(broken.Data, 1)["b_age"] = 130.0
+	done := make(chan error)
+	for g := range 4 {
+		go func() {
+			var err error
+			for i := range 50 {
+				env, want := valid, 0
+				if (g+i)%2 == 1 {
+					env, want = broken, 1
+				}
+				if res := s.Validate(env, day("2026-10-20")); len(res.Errors) != want {
+					err = fmt.Errorf("goroutine %d: %v", g, res.Errors)
+				}
+			}
+			done <- err
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	}
 }
