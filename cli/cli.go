@@ -15,4 +15,6 @@ func Register(app *pocketbase.PocketBase, srv *hooks.Server) {
 	app.RootCmd.AddCommand(genCommand())
 	app.RootCmd.AddCommand(demoCommand(app, srv))
 	app.RootCmd.AddCommand(benchCommand(app))
+	app.RootCmd.AddCommand(exportCommand(app))
+	app.RootCmd.AddCommand(indicatorsCommand(app, srv))
 }

@@ -31,6 +31,7 @@ type Server struct {
 func Register(app core.App) *Server {
 	s := &Server{app: app}
 	s.Surveys = newRegistry(app)
+	s.Facts = s.IndicatorFacts()
 	s.bindSurveys()
 	s.bindUsers()
 	s.bindAssignments()

@@ -5,5 +5,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 )
 
-// extraRoutes binds the read-side routes (indicators, export) added by later packages.
-func (s *Server) extraRoutes(api *router.RouterGroup[*core.RequestEvent]) {}
+// extraRoutes binds the read-side routes: indicators and microdata.
+func (s *Server) extraRoutes(api *router.RouterGroup[*core.RequestEvent]) {
+	api.GET("/indicators", s.indicators)
+	api.GET("/export/microdata", s.exportMicrodata)
+}
