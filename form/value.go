@@ -119,7 +119,7 @@ func (v Value) Float() (float64, bool) {
 	return math.NaN(), false
 }
 
-// num is Float without the flag, for arithmetic.
+// number is Float without the flag, for arithmetic (NaN when empty).
 func (v Value) number() float64 {
 	f, _ := v.Float()
 	return f
