@@ -60,6 +60,7 @@ func (s *Schema) answerColumns(t *table, repeat string, pii bool) {
 		default:
 			t.nm.add(t, c)
 		}
+		t.index[f.Name] = len(t.parts)
 		t.parts = append(t.parts, p)
 	}
 }

@@ -3,29 +3,86 @@ package export
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/json/jsontext"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// answers holds one row's answers, keyed by field name, as raw JSON; it is reused row after
-// row so that decoding does not allocate a new map each time.
-type answers map[string]json.RawMessage
+// decoder reads a row's answers into one slot per answer field of its table. It keeps its
+// buffers from row to row, reads only the fields the table has and skips the rest (a
+// household's repeats, which are most of its JSON) without copying them.
+type decoder struct {
+	br   bytes.Reader
+	dec  *jsontext.Decoder
+	name []byte
+	vals [][]byte // raw JSON answer per part of the table; empty = absent
+}
 
-// load replaces the answers with those of the data and pii objects. It returns an error for
-// a value that is not a JSON object (null and empty are no answers).
-func (a answers) load(data, pii []byte) error {
-	clear(a)
-	var err error
-	for _, b := range [2][]byte{data, pii} {
-		b = bytes.TrimSpace(b)
-		if len(b) == 0 || bytes.Equal(b, []byte("null")) {
+// Stored answers come from our own ingest, but an export must not fail on one odd row:
+// duplicate names keep the last, invalid UTF-8 is passed through.
+var decodeOptions = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
+
+// load replaces the slots with the answers of the data and pii objects (pii last). It returns
+// an error for a value that is not a JSON object (null and empty mean no answers); what was
+// read before the error is kept.
+func (d *decoder) load(t *table, data, pii []byte) error {
+	if cap(d.vals) < len(t.parts) {
+		d.vals = make([][]byte, len(t.parts))
+	}
+	d.vals = d.vals[:len(t.parts)]
+	for i := range d.vals {
+		d.vals[i] = d.vals[i][:0]
+	}
+	err := d.object(t.index, data)
+	if e := d.object(t.index, pii); err == nil {
+		err = e
+	}
+	return err
+}
+
+func (d *decoder) object(index map[string]int, b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || bytes.Equal(b, []byte("null")) {
+		return nil
+	}
+	d.br.Reset(b)
+	if d.dec == nil {
+		d.dec = jsontext.NewDecoder(&d.br, decodeOptions...)
+	} else {
+		d.dec.Reset(&d.br, decodeOptions...)
+	}
+	tok, err := d.dec.ReadToken()
+	if err != nil {
+		return err
+	}
+	if tok.Kind() != '{' {
+		return errors.New("not a JSON object")
+	}
+	for d.dec.PeekKind() != '}' {
+		raw, err := d.dec.ReadValue() // the member name, quoted
+		if err != nil {
+			return err
+		}
+		d.name = d.name[:0]
+		if d.name, err = jsontext.AppendUnquote(d.name, raw); err != nil {
+			return err
+		}
+		i, ok := index[string(d.name)]
+		if !ok {
+			if err := d.dec.SkipValue(); err != nil {
+				return err
+			}
 			continue
 		}
-		if e := json.Unmarshal(b, (*map[string]json.RawMessage)(&a)); e != nil && err == nil {
-			err = e
+		v, err := d.dec.ReadValue()
+		if err != nil {
+			return err
 		}
+		d.vals[i] = append(d.vals[i][:0], v...)
 	}
+	_, err = d.dec.ReadToken()
 	return err
 }
 

@@ -60,6 +60,7 @@ type table struct {
 	cols   []column
 	nrec   int // leading record columns
 	parts  []part
+	index  map[string]int // answer field -> its part
 	rows   int64
 	nm     *namer
 }
@@ -161,7 +162,7 @@ func layout(s *Schema, pii bool) (hh *table, reps []*table, rev *table) {
 }
 
 func newTable(name, repeat string, record []column) *table {
-	t := &table{name: name, repeat: repeat}
+	t := &table{name: name, repeat: repeat, index: map[string]int{}}
 	t.nm = newNamer()
 	for _, c := range record {
 		t.nm.add(t, c)

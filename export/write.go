@@ -97,12 +97,11 @@ type writer struct {
 	opt    Options
 	now    time.Time
 	m      *Manifest
-	ans    answers
+	dec    decoder
 	row    []string
 }
 
 func (x *writer) all(s *Schema, hh *table, reps []*table, rev *table) error {
-	x.ans = answers{}
 	if err := x.csvFile(hh, func(cw *csv.Writer) error {
 		return x.source.Households(func(h *Household) error { return x.household(cw, hh, h) })
 	}); err != nil {
@@ -220,7 +219,7 @@ func (x *writer) answers(t *table, key string, line int, data, pii []byte) {
 	if !x.opt.Filter.PII {
 		pii = nil
 	}
-	if err := x.ans.load(data, pii); err != nil {
+	if err := x.dec.load(t, data, pii); err != nil {
 		x.problem(Problem{File: t.file(), Key: key, Line: line, Message: "answers are not a JSON object: " + err.Error()})
 	}
 	for i := range t.parts {
@@ -229,7 +228,7 @@ func (x *writer) answers(t *table, key string, line int, data, pii []byte) {
 			continue // never laid out without PII; checked again here on purpose
 		}
 		var ok bool
-		x.row, ok = p.cells(x.row, x.ans[p.field])
+		x.row, ok = p.cells(x.row, x.dec.vals[i])
 		if !ok {
 			x.problem(Problem{File: t.file(), Key: key, Line: line, Field: p.field, Message: "the answer does not have the shape of its type; kept as text in the first column"})
 		}
