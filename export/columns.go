@@ -142,11 +142,16 @@ func reviewColumns(pii bool) []column {
 	)
 }
 
+var withdrawnColumns = []column{
+	{name: "key", label: "Submission key of a household to drop from earlier exports", typ: "id", as: asString},
+	{name: "seq", label: "Change number of the change that withdrew it", typ: "integer", as: asNumeric},
+}
+
 // layout builds the tables of an export: households, one per repeat, reviews.
 func layout(s *Schema, pii bool) (hh *table, reps []*table, rev *table) {
 	hh = newTable("households", "", householdRecord)
 	s.answerColumns(hh, "", pii)
-	taken := map[string]bool{"households": true, "reviews": true, "codebook": true}
+	taken := map[string]bool{"households": true, "reviews": true, "withdrawn": true, "codebook": true}
 	for _, r := range s.Repeats {
 		name := r
 		if taken[name] || !safeFileName(name) {

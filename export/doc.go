@@ -1,6 +1,8 @@
 // Package export writes microdata exports: one ZIP, streamed as it is written, holding
 // households.csv, one CSV per repeat (members.csv, emigrants.csv), reviews.csv (the audit
-// trail), codebook.csv, labels.do (a Stata do-file) and manifest.json.
+// trail), codebook.csv, labels.do (a Stata do-file) and manifest.json; an incremental export
+// (Filter.Since set) adds withdrawn.csv, the households that left the exported statuses
+// after the cursor (an approved household reopened), for a kept copy to drop.
 //
 // The package knows nothing of the database: rows come from a Source that hands them over one
 // at a time, so memory stays flat whatever the number of households. Columns follow the survey

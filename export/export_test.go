@@ -56,13 +56,14 @@ func write(t testing.TB, sv *form.Survey, src export.Source, opt export.Options)
 func TestMHSExport(t *testing.T) {
 	sv := mhsSurvey(t)
 	src, answers := synthSource(t, sv, 60)
+	src.withdrawn = []export.Withdrawn{{Key: "gone1", Seq: 61}, {Key: "gone2", Seq: 62}}
 	since := int64(0)
 	opt := export.Options{Filter: export.Filter{Survey: "mhs", Status: []string{"approved"}, Since: &since},
 		Cursor: 60, Now: time.Date(2027, 1, 2, 3, 4, 5, 0, time.UTC)}
 	b, m := write(t, sv, src, opt)
 	u := readZip(t, b)
 
-	want := []string{"households.csv", "members.csv", "emigrants.csv", "reviews.csv", "codebook.csv", "labels.do", "manifest.json"}
+	want := []string{"households.csv", "members.csv", "emigrants.csv", "reviews.csv", "withdrawn.csv", "codebook.csv", "labels.do", "manifest.json"}
 	if !slices.Equal(u.names, want) {
 		t.Fatalf("files %v, want %v", u.names, want)
 	}
@@ -133,6 +134,11 @@ func TestMHSExport(t *testing.T) {
 		}
 	}
 
+	// An increment lists the households to drop from an earlier copy.
+	if head, rows := u.csv(t, "withdrawn.csv"); !slices.Equal(head, []string{"key", "seq"}) || len(rows) != 2 ||
+		rows[1]["key"] != "gone2" || rows[1]["seq"] != "62" || m.Counts["withdrawn.csv"] != 2 {
+		t.Fatalf("withdrawn.csv: %v %v", head, rows)
+	}
 	rHead, revs := u.csv(t, "reviews.csv")
 	if slices.Contains(rHead, "actor_name") || len(revs) != len(src.reviews) || revs[0]["created"] != "2026-12-22T08:00:00Z" {
 		t.Fatalf("reviews: %v, %d rows, %v", rHead, len(revs), revs[0])
@@ -271,8 +277,12 @@ func checkCodebook(t *testing.T, u *unzipped) {
 func TestPIIExport(t *testing.T) {
 	sv := mhsSurvey(t)
 	src, _ := synthSource(t, sv, 10)
+	src.withdrawn = []export.Withdrawn{{Key: "gone", Seq: 9}}
 	b, m := write(t, sv, src, export.Options{Filter: export.Filter{Survey: "mhs", PII: true}, BOM: true})
 	u := readZip(t, b)
+	if _, ok := u.raw["withdrawn.csv"]; ok {
+		t.Fatal("withdrawn.csv in a full (not incremental) export")
+	}
 	if !bytes.HasPrefix(u.raw["households.csv"], []byte("\uFEFFkey,")) || !bytes.HasPrefix(u.raw["codebook.csv"], []byte("\uFEFF")) {
 		t.Fatal("BOM asked for but missing")
 	}

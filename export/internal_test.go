@@ -164,7 +164,8 @@ func (o *oddSource) Rows(repeat string, fn func(*Row) error) error {
 	}
 	return nil
 }
-func (o *oddSource) Reviews(fn func(*Review) error) error { return nil }
+func (o *oddSource) Reviews(fn func(*Review) error) error      { return nil }
+func (o *oddSource) Withdrawn(fn func(*Withdrawn) error) error { return nil }
 
 func TestOddInput(t *testing.T) {
 	src := &oddSource{hh: []Household{
@@ -300,7 +301,8 @@ func (g *genSource) Rows(repeat string, fn func(*Row) error) error {
 	return nil
 }
 
-func (g *genSource) Reviews(fn func(*Review) error) error { return nil }
+func (g *genSource) Reviews(fn func(*Review) error) error      { return nil }
+func (g *genSource) Withdrawn(fn func(*Withdrawn) error) error { return nil }
 
 func TestStreamsInFlatMemory(t *testing.T) {
 	if testing.Short() {

@@ -18,9 +18,10 @@ import (
 // memSource is an in-memory Source: households as stored (answers split into data and pii),
 // repeat rows and reviews.
 type memSource struct {
-	hh      []export.Household
-	rows    map[string][]export.Row
-	reviews []export.Review
+	hh        []export.Household
+	rows      map[string][]export.Row
+	reviews   []export.Review
+	withdrawn []export.Withdrawn
 }
 
 func (m *memSource) Households(fn func(*export.Household) error) error {
@@ -47,6 +48,16 @@ func (m *memSource) Reviews(fn func(*export.Review) error) error {
 	for i := range m.reviews {
 		r := m.reviews[i]
 		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *memSource) Withdrawn(fn func(*export.Withdrawn) error) error {
+	for i := range m.withdrawn {
+		w := m.withdrawn[i]
+		if err := fn(&w); err != nil {
 			return err
 		}
 	}

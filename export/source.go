@@ -11,6 +11,16 @@ type Source interface {
 	Rows(repeat string, fn func(*Row) error) error
 	// Reviews iterates the audit trail of the exported households.
 	Reviews(fn func(*Review) error) error
+	// Withdrawn iterates the households that changed after the cursor (Filter.Since) and
+	// left the exported statuses (an approved household reopened), so that a copy kept
+	// from earlier exports can drop them. Called only for an incremental export.
+	Withdrawn(fn func(*Withdrawn) error) error
+}
+
+// Withdrawn is a household an incremental export no longer holds.
+type Withdrawn struct {
+	Key string
+	Seq int64
 }
 
 // Household is one submission: its record columns and its answers.

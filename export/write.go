@@ -120,6 +120,18 @@ func (x *writer) all(s *Schema, hh *table, reps []*table, rev *table) error {
 		return err
 	}
 	tables := append(append([]*table{hh}, reps...), rev)
+	if x.opt.Filter.Since != nil {
+		wd := newTable("withdrawn", "", withdrawnColumns)
+		if err := x.csvFile(wd, func(cw *csv.Writer) error {
+			return x.source.Withdrawn(func(w *Withdrawn) error {
+				x.row = append(x.row[:0], w.Key, strconv.FormatInt(w.Seq, 10))
+				return x.emit(cw, wd)
+			})
+		}); err != nil {
+			return err
+		}
+		tables = append(tables, wd)
+	}
 	if err := x.file("codebook.csv", func(w io.Writer) error { return writeCodebook(w, s, tables, x.opt.BOM) }); err != nil {
 		return err
 	}

@@ -278,11 +278,12 @@ func (s *slidingDeadline) Write(p []byte) (int, error) {
 // Every query walks submissions along idx_submissions_seq (INDEXED BY), so the order needs
 // no sort of the whole result: SQLite's temp store is in memory, and a sort would hold it.
 type exportSource struct {
-	ctx    context.Context
-	db     dbx.Builder
-	where  string
-	params dbx.Params
-	pii    bool
+	ctx       context.Context
+	db        dbx.Builder
+	where     string // the exported households
+	withdrawn string // households of the increment outside the statuses, once inside them
+	params    dbx.Params
+	pii       bool
 	// fromData lists the repeats read from the households' answers rather than their own
 	// table (a repeat without a table, or emigrants' personal data, which has no column).
 	fromData map[string]bool
@@ -296,11 +297,15 @@ func newExportSource(ctx context.Context, db dbx.Builder, sv *form.Survey, f exp
 		conds = append(conds, "s.seq > {:since}")
 		src.params["since"] = *f.Since
 	}
-	conds = append(conds, "s.status IN ("+src.list("st", f.Status)+")")
 	if f.Teams != nil {
 		conds = append(conds, "s.team IN ("+src.list("tm", f.Teams)+")")
 	}
-	src.where = strings.Join(conds, " AND ")
+	base := strings.Join(conds, " AND ")
+	statuses := src.list("st", f.Status)
+	src.where = base + " AND s.status IN (" + statuses + ")"
+	// Left the statuses: a transition out of one of them is in the audit trail.
+	src.withdrawn = base + " AND s.status NOT IN (" + statuses + `) AND EXISTS (SELECT 1 FROM reviews w
+		WHERE w.submission = s.id AND w."from" IN (` + statuses + "))"
 	for _, r := range sv.Repeats() {
 		if r != "members" && r != "emigrants" {
 			src.fromData[r] = true
@@ -444,6 +449,24 @@ func (src *exportSource) Reviews(fn func(*export.Review) error) error {
 			ActorName: txt[4].String, Role: txt[5].String, From: txt[6].String, To: txt[7].String, Action: txt[8].String,
 			Note: txt[9].String, DuplicateOf: txt[10].String}
 		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func (src *exportSource) Withdrawn(fn func(*export.Withdrawn) error) error {
+	rows, err := src.query("SELECT s.id, s.seq" + fromSubmissions + "WHERE " + src.withdrawn + " ORDER BY s.seq, s.id")
+	if err != nil {
+		return fmt.Errorf("export: withdrawn: %w", err)
+	}
+	defer rows.Close()
+	var w export.Withdrawn
+	for rows.Next() {
+		if err := rows.Scan(&w.Key, &w.Seq); err != nil {
+			return fmt.Errorf("export: withdrawn: %w", err)
+		}
+		if err := fn(&w); err != nil {
 			return err
 		}
 	}

@@ -515,11 +515,26 @@ func TestExportIncremental(t *testing.T) {
 	if x.man.Filter["since"].(float64) != float64(c1) {
 		t.Fatalf("manifest filter %v", x.man.Filter)
 	}
-	// An older household approved now is in the next increment, and only it.
+	if _, ok := x.raw["withdrawn.csv"]; !ok || len(x.rows["withdrawn.csv"]) != 0 {
+		t.Fatalf("withdrawn.csv: %v", x.rows["withdrawn.csv"])
+	}
+
+	// An older household approved now is in the next increment; a reopened one leaves the
+	// approved data and is listed in withdrawn.csv for the kept copy to drop.
 	exReview(t, s, "supB", "approve", teamB[4:5])
-	x, _ = exportOK(t, s, "analyst", fmt.Sprintf("survey=mhs&since=%d", c2))
-	if !slices.Equal(x.keys("households.csv"), teamB[4:5]) {
-		t.Fatalf("second increment %v", x.keys("households.csv"))
+	if code, body := s.do("POST", "/api/submissions/"+teamA[0]+"/review", "supA", map[string]any{"action": "reopen", "note": "recheck ages"}); code != 200 {
+		t.Fatalf("reopen: %d %v", code, body)
+	}
+	x, c3 := exportOK(t, s, "analyst", fmt.Sprintf("survey=mhs&since=%d", c2))
+	if !slices.Equal(x.keys("households.csv"), teamB[4:5]) || !slices.Equal(x.keys("withdrawn.csv"), teamA[:1]) {
+		t.Fatalf("second increment %v, withdrawn %v", x.keys("households.csv"), x.keys("withdrawn.csv"))
+	}
+	if seq := s.number(t, "SELECT seq FROM submissions WHERE id = '"+teamA[0]+"'"); x.rows["withdrawn.csv"][0]["seq"] != strconv.FormatInt(seq, 10) || seq != c3 {
+		t.Fatalf("withdrawn seq %v, household seq %d, cursor %d", x.rows["withdrawn.csv"][0], seq, c3)
+	}
+	// A full export has no withdrawn.csv: it is the whole approved data.
+	if x, _ := exportOK(t, s, "analyst", "survey=mhs"); x.raw["withdrawn.csv"] != nil || slices.Contains(x.keys("households.csv"), teamA[0]) {
+		t.Fatal("full export after a reopen")
 	}
 }
 
