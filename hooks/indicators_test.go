@@ -52,8 +52,8 @@ type indicatorCell struct {
 }
 
 // approvedHouseholds pushes n synthetic households as enumA1, approves all but the last
-// `pending` of them as supA, and returns how many were approved.
-func approvedHouseholds(t *testing.T, s *server, n, pending int) int {
+// `pending` of them as supA, and returns how many were approved and the pending ids.
+func approvedHouseholds(t *testing.T, s *server, n, pending int) (int, []string) {
 	t.Helper()
 	hh := households(t, n, 4242)
 	items := make([]any, len(hh))
@@ -65,19 +65,37 @@ func approvedHouseholds(t *testing.T, s *server, n, pending int) int {
 		t.Fatalf("push: %d %v", code, body)
 	}
 	var ids []string
-	for _, r := range results(t, body)[:n-pending] {
+	for _, r := range results(t, body) {
 		ids = append(ids, r["record"].(string))
 	}
-	code, body = s.do("POST", "/api/review/bulk", "supA", map[string]any{"action": "approve", "ids": ids})
+	return approve(t, s, ids[:n-pending]), ids[n-pending:]
+}
+
+func approve(t *testing.T, s *server, ids []string) int {
+	t.Helper()
+	code, body := s.do("POST", "/api/review/bulk", "supA", map[string]any{"action": "approve", "ids": ids})
 	if code != 200 {
 		t.Fatalf("approve: %d %v", code, body)
 	}
 	return int(body["done"].(float64))
 }
 
+// hh1N is the number of households in HH1's population, as the route answers.
+func hh1N(t *testing.T, s *server) int {
+	t.Helper()
+	code, _, body := indicatorsGet(t, s, "analyst", "survey=mhs&indicator=HH1")
+	var doc struct {
+		Cells []indicatorCell `json:"cells"`
+	}
+	if err := json.Unmarshal(body, &doc); code != 200 || err != nil || len(doc.Cells) != 1 {
+		t.Fatalf("HH1: %d %v %.200s", code, err, body)
+	}
+	return doc.Cells[0].NUnweighted
+}
+
 func TestIndicatorsRoute(t *testing.T) {
 	s := newServer(t)
-	approved := approvedHouseholds(t, s, 60, 5)
+	approved, pending := approvedHouseholds(t, s, 60, 5)
 	if approved < 50 {
 		t.Fatalf("only %d households approved", approved)
 	}
@@ -164,6 +182,26 @@ func TestIndicatorsRoute(t *testing.T) {
 	}
 	if r := recs[1]; strings.Join(r[:7], ",") != "dataflow,NSO:DF_MIGSDG(1.0),I,A,N,REM1,NPL" || r[7] != "_T" || len(r[14]) != 4 || r[16] != "PT" {
 		t.Errorf("sdmx row %v", r)
+	}
+
+	// Answers follow the data: approving and reopening change the population.
+	before := hh1N(t, s)
+	if approve(t, s, pending) != len(pending) {
+		t.Fatal("could not approve the pending households")
+	}
+	var consenting int
+	s.App.DB().NewQuery("SELECT COUNT(*) FROM submissions WHERE id IN ('" + strings.Join(pending, "','") +
+		"') AND json_extract(data, '$.a_consent') = 'yes'").Row(&consenting)
+	if after := hh1N(t, s); after != before+consenting {
+		t.Errorf("HH1 n %d after approving %d more consenting households, was %d", after, consenting, before)
+	}
+	var one string
+	s.App.DB().NewQuery("SELECT id FROM submissions WHERE status = 'approved' AND json_extract(data, '$.a_consent') = 'yes' LIMIT 1").Row(&one)
+	if code, body := reviewAs(s, "supA", one, map[string]any{"action": "reopen", "note": "recheck the roster"}); code != 200 {
+		t.Fatalf("reopen an approved household: %d %v", code, body)
+	}
+	if after := hh1N(t, s); after != before+consenting-1 {
+		t.Errorf("HH1 n %d after reopening one, want %d", after, before+consenting-1)
 	}
 }
 

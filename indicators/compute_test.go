@@ -206,3 +206,52 @@ func TestComputeEachMatchesCompute(t *testing.T) {
 		}
 	}
 }
+
+func TestSnapshotConcurrent(t *testing.T) {
+	_, c := mhs(t)
+	hh, members := refFacts(t)
+	src := flatten(hh, members)
+	snap, err := c.Read(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Households() != len(hh) || snap.Members() != len(src.members) {
+		t.Errorf("snapshot rows %d/%d", snap.Households(), snap.Members())
+	}
+	reqs := []Request{{}, {By: []string{"SEX", "AGE"}}, {Indicators: []string{"REM2"}, By: []string{"REGION"}}}
+	want := make([]*Result, len(reqs))
+	for i, req := range reqs {
+		if want[i], err = c.Compute(req, src); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan error)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for i, req := range reqs {
+				got, err := snap.Compute(req)
+				if err == nil && len(got.Cells) != len(want[i].Cells) {
+					err = errors.New("cell count differs")
+				}
+				for k := 0; err == nil && k < len(got.Cells); k++ {
+					if fmtPtr(got.Cells[k].SE) != fmtPtr(want[i].Cells[k].SE) {
+						err = errors.New("se differs from Compute")
+					}
+				}
+				if err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := snap.Compute(Request{By: []string{"NOPE"}}); err == nil {
+		t.Error("unknown dimension accepted by a snapshot")
+	}
+}

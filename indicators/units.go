@@ -14,7 +14,6 @@ import (
 type unitSet struct {
 	rows   int
 	design *estimate.Design
-	acc    *estimate.Accumulator
 	psu    []int32   // by unit
 	weight []float64 // by unit: the row's weight (0 for rows without entries)
 	code   [][]uint8 // by dimension position, by unit: 0 = no code (_T only), k = codebook code k; nil if not asked
@@ -82,11 +81,12 @@ func (col *column) push(u int32, vals []float64, rowWeight float64) error {
 	return nil
 }
 
-func (s *unitSet) accumulator() *estimate.Accumulator {
-	if s.acc == nil {
-		s.acc = estimate.NewAccumulator(s.design)
+// count is the rows read, 0 for a level not read.
+func (s *unitSet) count() int {
+	if s == nil {
+		return 0
 	}
-	return s.acc
+	return s.rows
 }
 
 // add puts every population unit into the total and its breakdown cells:
@@ -128,10 +128,10 @@ func (s *unitSet) add(acc *estimate.Accumulator, col *column, d1, d2 []uint8, st
 	}
 }
 
-// read decodes every facts row of one unit level: the design from all rows,
+// readLevel decodes every facts row of one unit level: the design from all rows,
 // codes of the requested dimensions, and the entries of the requested
 // indicators of that level (level lists them in facts order).
-func (c *Catalog) read(each func(func(string) error) error, level []*Indicator, wantInd []bool,
+func (c *Catalog) readLevel(each func(func(string) error) error, level []*Indicator, wantInd []bool,
 	codes []*codebook, years map[string]int) (*unitSet, error) {
 	s := &unitSet{cols: make([]*column, len(c.Indicators)), code: make([][]uint8, len(codes))}
 	for _, in := range level {
