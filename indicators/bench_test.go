@@ -82,6 +82,40 @@ func BenchmarkComputeAll(b *testing.B) {
 	})
 }
 
+// BenchmarkSnapshot is what the HTTP route does: read every facts row once
+// ("read"), then answer the 8 requests of BenchmarkComputeAll from the
+// snapshot ("requests").
+func BenchmarkSnapshot(b *testing.B) {
+	_, c := mhs(b)
+	src := benchFacts(b)
+	b.Run("read", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := c.Read(src); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	snap, err := c.Read(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	reqs := []Request{{}}
+	for _, d := range c.Dimensions {
+		reqs = append(reqs, Request{By: []string{d.ID}})
+	}
+	b.Run("requests", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			for _, req := range reqs {
+				if _, err := snap.Compute(req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}
+
 // BenchmarkComputeTwoDims is the largest request: all indicators by two
 // dimensions with many codes.
 func BenchmarkComputeTwoDims(b *testing.B) {

@@ -14,6 +14,9 @@
 //   - on request, Catalog.Compute reads those texts back through a Source,
 //     builds the household and person designs and estimates every cell with
 //     package estimate (Taylor linearisation, as R's survey package).
+//     Reading dominates the cost, so Catalog.Read keeps the decoded facts
+//     as a Snapshot that answers request after request (ComputeEach does
+//     the same for a fixed list of requests).
 //
 // Writers give the cells as JSON, CSV and SDMX-CSV 2.0.
 package indicators
