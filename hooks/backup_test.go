@@ -167,4 +167,3 @@ func TestBackupRestore(t *testing.T) {
 	}
 	t.Logf("backup of %d submissions (%d roster rows, %d audit records): %d bytes, restored identical", len(before.Submissions), before.Members, before.Reviews, len(zipBytes))
 }
-
