@@ -23,7 +23,17 @@ type storedSub struct {
 }
 
 func (s *Store) storedByUUID(ctx context.Context, q querier, id string) ([]storedSub, error) {
-	rows, err := q.QueryContext(ctx, statements["byUUID"], id)
+	var rows *sql.Rows
+	var err error
+	// The prepared statement where there is one: on the transaction's connection inside a
+	// write, on the read pool outside; the same query text otherwise.
+	if tx, ok := q.(*sql.Tx); ok && s.stmts["byUUID"] != nil {
+		rows, err = tx.StmtContext(ctx, s.stmts["byUUID"]).QueryContext(ctx, id)
+	} else if db, ok := q.(*sql.DB); ok && db == s.Reader && s.readStmts["byUUID"] != nil {
+		rows, err = s.readStmts["byUUID"].QueryContext(ctx, id)
+	} else {
+		rows, err = q.QueryContext(ctx, statements["byUUID"], id)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("ingest: id lookup: %w", err)
 	}

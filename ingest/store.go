@@ -36,7 +36,8 @@ type Store struct {
 	Facts   FactsFunc
 	Now     func() time.Time // for tests; time.Now when nil
 
-	stmts map[string]*sql.Stmt
+	stmts     map[string]*sql.Stmt
+	readStmts map[string]*sql.Stmt // the id lookup, prepared on Reader too (resends)
 }
 
 // statement texts, prepared once on the writer (sql.Stmt re-prepares on a new connection).
@@ -73,12 +74,25 @@ func (s *Store) Prepare(ctx context.Context) error {
 		}
 		s.stmts[name] = st
 	}
+	// A resend is answered from the read pool: prepared there as well, it is not parsed
+	// again for every item (each pooled connection prepares it once).
+	s.readStmts = map[string]*sql.Stmt{}
+	if s.Reader != nil {
+		st, err := s.Reader.PrepareContext(ctx, statements["byUUID"])
+		if err != nil {
+			return fmt.Errorf("ingest: prepare byUUID on the read pool: %w", err)
+		}
+		s.readStmts["byUUID"] = st
+	}
 	return nil
 }
 
 // Close releases the prepared statements.
 func (s *Store) Close() {
 	for _, st := range s.stmts {
+		st.Close()
+	}
+	for _, st := range s.readStmts {
 		st.Close()
 	}
 }
