@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"fieldbase/form"
+	"fieldbase/ingest"
 	"fieldbase/schemas"
 )
 
@@ -58,7 +59,7 @@ func checkCommand() *cobra.Command {
 			n := 0
 			err = eachEnvelope(in, func(raw json.RawMessage) error {
 				n++
-				return enc.Encode(checkOne(sv, raw, time.Now()))
+				return enc.Encode(checkOne(sv, raw, ingest.Today(time.Now())))
 			})
 			if err != nil {
 				out.Flush()

@@ -3,6 +3,7 @@ package ingest
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseItemRefusals(t *testing.T) {
@@ -54,5 +55,13 @@ func TestParseItemCopiesData(t *testing.T) {
 	p.env.Data["calc"] = "x" // what validation does
 	if _, ok := p.rawData["calc"]; ok {
 		t.Error("filling the answers changed the data the content hash is taken over")
+	}
+}
+
+func TestTodayIsTheLatestCalendarDay(t *testing.T) {
+	// 20:30 UTC on 1 Oct is already 2 Oct in Nepal (UTC+5:45): a 2 Oct interview is not in the future.
+	now := time.Date(2026, 10, 1, 20, 30, 0, 0, time.UTC)
+	if y, m, d := Today(now).Date(); y != 2026 || m != 10 || d != 2 {
+		t.Errorf("Today(%v) = %d-%d-%d, want 2026-10-2", now, y, m, d)
 	}
 }

@@ -23,3 +23,13 @@ func NewID() string {
 func DBTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05.000Z")
 }
+
+// latestZone is the time zone where the calendar day starts first (UTC+14).
+var latestZone = time.FixedZone("UTC+14", 14*60*60)
+
+// Today is the "today" answers are checked against (a_date not after today): the date in
+// the earliest time zone, so an interview done just after midnight local time (Nepal is
+// UTC+5:45) is never refused as future-dated by a server running on UTC.
+func Today(now time.Time) time.Time {
+	return now.In(latestZone)
+}

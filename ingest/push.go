@@ -66,7 +66,7 @@ func (s *Store) Push(ctx context.Context, c Caller, raw json.RawMessage) (Outcom
 		asg.preload(p.env.Data)
 	}
 	now := s.now()
-	res := sv.Form.Validate(&p.env, now)
+	res := sv.Form.Validate(&p.env, Today(now))
 	errs := capProblems(append(append([]form.Problem{}, p.problems...), res.Errors...))
 	sub := &row{
 		id: NewID(), uuid: id, env: &p.env, survey: sv, caller: c, hash: hash,
