@@ -220,7 +220,7 @@ func TestFiftyDevices(t *testing.T) {
 		t.Skip("-short")
 	}
 	s := newServer(t)
-	const enumerators, devicesPerEnum, perEnum = 10, 5, 30
+	const enumerators, devicesPerEnum, perEnum = 10, 5, 50
 	users, _ := s.App.FindCollectionByNameOrId("users")
 	all := households(t, enumerators*perEnum, 960)
 	var devices []*device
@@ -373,7 +373,7 @@ func TestFiftyDevices(t *testing.T) {
 		for {
 			requests.Add(1)
 			pulls.Add(1)
-			code, raw, err := call(s.URL, "GET", "/api/sync/pull?limit=7&cursor="+cursor, enumTok[enum], nil, 0)
+			code, raw, err := call(s.URL, "GET", "/api/sync/pull?limit=7&device_id=pull-"+enum+"&cursor="+cursor, enumTok[enum], nil, 0)
 			if err != nil || code != 200 {
 				note(fmt.Sprintf("pull %s: %d %v %.200s", enum, code, err, raw))
 				return
@@ -418,7 +418,7 @@ func TestFiftyDevices(t *testing.T) {
 				default:
 				}
 				pullOnce(enum)
-				time.Sleep(60 * time.Millisecond)
+				time.Sleep(20 * time.Millisecond)
 			}
 		}(enum)
 	}
