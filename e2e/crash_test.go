@@ -88,7 +88,7 @@ func TestCrashSafety(t *testing.T) {
 	}{
 		{"early", 101, 0.1, 0},
 		{"middle", 102, 0.5, 0},
-		{"late", 103, 0.9, 0},
+		{"late", 103, 0.85, 0},
 		{"twice", 104, 0.3, 0.7},
 	}
 	const perRound, devices = 900, 3

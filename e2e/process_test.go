@@ -38,6 +38,9 @@ func TestMain(m *testing.M) {
 			bin = filepath.Join(dir, "fieldbase")
 			// The go command of the toolchain running this test: no toolchain switch.
 			gocmd := filepath.Join(runtime.GOROOT(), "bin", "go")
+			if _, err := os.Stat(gocmd); err != nil {
+				gocmd = "go"
+			}
 			build := exec.Command(gocmd, "build", "-o", bin, ".")
 			build.Dir = ".." // the repository root
 			build.Stdout, build.Stderr = os.Stderr, os.Stderr
