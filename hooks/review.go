@@ -216,7 +216,9 @@ func (s *Server) applyDecision(auth *core.Record, id string, d review.Decision) 
 	}
 	if d.Action == "duplicate" {
 		kept, err := findSubmission(s.app, strings.TrimSpace(d.DuplicateOf))
-		if err != nil {
+		// Out of the reviewer's scope reads like absent, so ids of other teams' households
+		// cannot be probed through duplicate_of.
+		if err != nil || !canReview(auth, kept) {
 			res.code, res.Message = http.StatusBadRequest, fmt.Sprintf("duplicate_of %q is not a submission", d.DuplicateOf)
 			return res
 		}

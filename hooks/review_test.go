@@ -297,3 +297,19 @@ func TestBulkReview(t *testing.T) {
 		t.Errorf("%d member rows disagree with their submission's status", n)
 	}
 }
+
+func TestDuplicateOfOtherTeamReadsAsAbsent(t *testing.T) {
+	s := newServer(t)
+	mine := submissionIn(t, s, "received", 31)
+	codeB, bodyB := s.do("POST", "/api/sync/push", "enumB1", push(households(t, 1, 32)[0]))
+	if codeB != 200 {
+		t.Fatal(bodyB)
+	}
+	theirs := results(t, bodyB)[0]["record"].(string)
+	_, absent := reviewAs(s, "supA", mine, map[string]any{"action": "duplicate", "duplicate_of": "zzzzzzzzzzzzzzz"})
+	code, other := reviewAs(s, "supA", mine, map[string]any{"action": "duplicate", "duplicate_of": theirs})
+	if code != 400 || !strings.Contains(fmt.Sprint(other["message"]), "is not a submission") ||
+		strings.Replace(fmt.Sprint(other["message"]), theirs, "zzzzzzzzzzzzzzz", 1) != fmt.Sprint(absent["message"]) {
+		t.Errorf("another team's submission as duplicate_of: %d %v (absent one: %v)", code, other, absent)
+	}
+}
