@@ -45,6 +45,17 @@ func (s *Server) pull(e *core.RequestEvent) error {
 		}
 		cursor = v
 	}
+	if cursor > 0 {
+		// A cursor beyond the feed was handed out by a data dir this one was restored over
+		// (a backup restore rolls the feed back): paging on from it would skip changes.
+		var last int64
+		if err := s.app.DB().NewQuery("SELECT COALESCE(MAX(seq), 0) FROM changes").Row(&last); err != nil {
+			return fmt.Errorf("pull: read feed end: %w", err)
+		}
+		if cursor > last {
+			return apiError(http.StatusConflict, fmt.Sprintf("cursor %d is ahead of this server's feed (%d): the server was restored from a backup; pull again without a cursor", cursor, last))
+		}
+	}
 	limit := defaultPullLimit
 	if l := q.Get("limit"); l != "" {
 		v, err := strconv.Atoi(l)

@@ -3,6 +3,7 @@ package hooks_test
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -48,6 +49,9 @@ func TestPullSurveysAndCursor(t *testing.T) {
 	}
 	if code, _ := s.do("GET", "/api/sync/pull?cursor=abc", "enumA1", nil); code != 400 {
 		t.Errorf("bad cursor: %d", code)
+	}
+	if code, body := s.do("GET", "/api/sync/pull?cursor=999999", "enumA1", nil); code != 409 || !strings.Contains(fmt.Sprint(body["message"]), "without a cursor") {
+		t.Errorf("cursor ahead of the feed (a restore): %d %v", code, body)
 	}
 	if code, _ := s.do("GET", "/api/sync/pull?limit=0", "enumA1", nil); code != 400 {
 		t.Errorf("bad limit: %d", code)
