@@ -64,18 +64,19 @@ var (
 type Bench struct {
 	opt Options
 
-	mu      sync.Mutex
-	root    string
-	servers []*server
-	raw     *rawStore
-	dbs     []*sql.DB
-	gens    []*households
-	cleaned bool
-	cleanMu sync.Mutex
-	peakAll float64 // server A's overall peak RSS (MB)
-	srvA    *server
-	figures int
-	began   time.Time
+	mu       sync.Mutex
+	root     string
+	servers  []*server
+	raw      *rawStore
+	dbs      []*sql.DB
+	gens     []*households
+	cleaned  bool
+	cleanMu  sync.Mutex
+	peakAll  float64 // server A's overall peak RSS (MB)
+	srvA     *server
+	figures  int
+	began    time.Time
+	finished bool // Run returned (with or without an error)
 }
 
 // New prepares a bench; Run runs it.
@@ -117,8 +118,11 @@ func (b *Bench) Cleanup() {
 	}
 	b.cleaned = true
 	b.mu.Lock()
-	servers, raw, dbs, gens, root := b.servers, b.raw, b.dbs, b.gens, b.root
+	servers, raw, dbs, gens, root, finished := b.servers, b.raw, b.dbs, b.gens, b.root, b.finished
 	b.mu.Unlock()
+	if !finished && root != "" {
+		fmt.Fprintf(b.opt.Log, "bench: stopped before the end: stopping the servers and removing %s\n", root)
+	}
 	for _, g := range gens {
 		g.close()
 	}
@@ -166,6 +170,11 @@ func (o *Options) check() error {
 
 // Run runs every measurement and prints the figures as they come.
 func (b *Bench) Run(ctx context.Context) error {
+	defer func() {
+		b.mu.Lock()
+		b.finished = true
+		b.mu.Unlock()
+	}()
 	opt := b.opt
 	if err := opt.check(); err != nil {
 		return err

@@ -83,7 +83,7 @@ func benchCommand(app *pocketbase.PocketBase) *cobra.Command {
 	f.IntVar(&o.ResendRepeats, "resend-repeats", bench.Full.ResendRepeats, "times each client resends its batch per resend run (quick: 10)")
 	f.IntVar(&o.Decisions, "decisions", bench.Full.Decisions, "decisions the timed pull reads")
 	f.IntVar(&o.IndicatorHouseholds, "indicator-households", bench.Full.IndicatorHouseholds, "approved households for indicators and export, 0 to skip (quick: 20000)")
-	f.IntVar(&o.RCells, "r-cells", bench.Full.RCells, "cells per indicator R times, extrapolated to all; 0 times every cell (slow: ~3 s a cell at 100k households) (quick: 2)")
+	f.IntVar(&o.RCells, "r-cells", bench.Full.RCells, "cells per indicator R times, extrapolated to all; 0 times every cell (about 3 more minutes at 100k households)")
 	f.BoolVar(&o.NoR, "no-r", false, "skip the R comparison")
 	f.Int64Var(&o.Seed, "seed", bench.Full.Seed, "seed of the synthetic households")
 	f.BoolVar(&o.Keep, "keep", false, "keep the temporary directory (data dirs and server logs)")
