@@ -17,7 +17,7 @@ type querier interface {
 }
 
 type storedSub struct {
-	id, hash, status, duplicateOf string
+	id, uuid, hash, status, duplicateOf string
 	errors, warnings              []form.Problem
 	flags                         []Flag
 }

@@ -21,6 +21,10 @@ type Caller struct {
 // It never fails the batch: store errors come back as an error for the handler to log and
 // report as that item's failure.
 func (s *Store) Push(ctx context.Context, c Caller, raw json.RawMessage) (Outcome, error) {
+	return s.push(ctx, c, raw, rawHash(raw))
+}
+
+func (s *Store) push(ctx context.Context, c Caller, raw json.RawMessage, rawHash string) (Outcome, error) {
 	p, ref := parseItem(raw)
 	if ref != nil {
 		return *ref, nil
@@ -56,11 +60,8 @@ func (s *Store) Push(ctx context.Context, c Caller, raw json.RawMessage) (Outcom
 	}
 
 	hash := dedup.ContentHash(p.rawData)
-	// A resend after a lost response is the common case on bad networks: answer it from the
-	// read pool without taking the write lock.
-	if out, found, _, err := s.existing(ctx, s.Reader, id, hash); err != nil || found {
-		return out, err
-	}
+	// A byte-identical resend was answered by PushAll; one with the same content in other
+	// bytes (key order, number format) is recognised inside the transaction.
 
 	if asg != nil {
 		asg.preload(p.env.Data)
@@ -69,7 +70,7 @@ func (s *Store) Push(ctx context.Context, c Caller, raw json.RawMessage) (Outcom
 	res := sv.Form.Validate(&p.env, Today(now))
 	errs := capProblems(append(append([]form.Problem{}, p.problems...), res.Errors...))
 	sub := &row{
-		id: NewID(), uuid: id, env: &p.env, survey: sv, caller: c, hash: hash,
+		id: NewID(), uuid: id, env: &p.env, survey: sv, caller: c, hash: hash, rawHash: rawHash,
 		data: res.Data, errors: errs, warnings: capProblems(nonNil(res.Warnings)), now: now,
 	}
 	if asg != nil {

@@ -15,6 +15,7 @@ import (
 // row is one submission on its way into the store.
 type row struct {
 	id, uuid, hash string
+	rawHash        string
 	env            *form.Envelope
 	survey         *Survey
 	caller         Caller
@@ -57,7 +58,7 @@ func (s *Store) insert(ctx context.Context, tx *sql.Tx, stmt func(string) *sql.S
 		num(r.data["a_weight"]), fit(str(r.data["a_date"]), 10), r.status, r.caller.UserID, r.caller.TeamID, cut(r.env.DeviceID, 200),
 		r.assignment, dbTimeOrEmpty(started, startOK), dbTimeOrEmpty(completed, compOK), duration, len(members),
 		jsonText(r.flags), jsonText(r.errors), jsonText(r.warnings), len(r.errors), len(r.warnings),
-		r.dataJSON, r.piiJSON, r.hash, lat, lon, acc, r.summary.HeadKey,
+		r.dataJSON, r.piiJSON, r.hash, r.rawHash, lat, lon, acc, r.summary.HeadKey,
 		fit(dedup.RosterSig(r.summary.Roster), 2000), r.hhFacts, r.duplicateOf, r.conflictOf, r.supersedes, seq, ts, ts)
 	if err != nil {
 		return fmt.Errorf("ingest: insert submission: %w", err)

@@ -49,9 +49,9 @@ var statements = map[string]string{
 	"supersedable": `SELECT id, status, enumerator FROM submissions WHERE uuid = ? ORDER BY created LIMIT 1`,
 	"insertSub": `INSERT INTO submissions (id, uuid, form_id, version, survey, a_psu, a_dwelling, a_stratum, a_region, a_urban,
 		a_weight, a_date, status, enumerator, team, device_id, assignment, started_at, completed_at, duration_s, hh_size,
-		flags, errors, warnings, error_count, warning_count, data, pii, content_hash, lat, lon, gps_accuracy, head_key,
+		flags, errors, warnings, error_count, warning_count, data, pii, content_hash, raw_hash, lat, lon, gps_accuracy, head_key,
 		roster_sig, facts, duplicate_of, conflict_of, supersedes, seq, created, updated)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 	"insertMember": `INSERT INTO members (id, submission, form_id, status, line, b_rel, b_sex, b_age, mig_status, data, pii, facts)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
 	"insertEmigrant": `INSERT INTO emigrants (id, submission, form_id, status, line, d_sex, d_age, d_country, d_year_left, d_reason, data)

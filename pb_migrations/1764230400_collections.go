@@ -211,6 +211,9 @@ func createSubmissions(app core.App, surveys, users, teams, assignments *core.Co
 		// Sensitive answers (a_head_name, b_name ...) live apart so they can be hidden per role.
 		&core.JSONField{Name: "pii", MaxSize: 1 << 20},
 		&core.TextField{Name: "content_hash", Max: 64},
+		// SHA-256 of the item exactly as the device sent it: a byte-identical resend (the
+		// usual retry after a lost answer) is recognised without parsing it.
+		&core.TextField{Name: "raw_hash", Max: 64},
 		&core.NumberField{Name: "lat"},
 		&core.NumberField{Name: "lon"},
 		&core.NumberField{Name: "gps_accuracy"},
@@ -230,6 +233,7 @@ func createSubmissions(app core.App, surveys, users, teams, assignments *core.Co
 	c.Fields.Add(timestamps()...)
 	c.AddIndex("idx_submissions_uuid", false, "`uuid`", "")
 	c.AddIndex("idx_submissions_hash", false, "`form_id`, `content_hash`", "")
+	c.AddIndex("idx_submissions_raw_hash", false, "`raw_hash`", "")
 	c.AddIndex("idx_submissions_key", false, "`form_id`, `a_psu`, `a_dwelling`", "")
 	c.AddIndex("idx_submissions_status", false, "`form_id`, `status`", "")
 	c.AddIndex("idx_submissions_team_status", false, "`team`, `status`", "")
