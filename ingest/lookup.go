@@ -18,8 +18,8 @@ type querier interface {
 
 type storedSub struct {
 	id, uuid, hash, status, duplicateOf string
-	errors, warnings              []form.Problem
-	flags                         []Flag
+	errors, warnings                    []form.Problem
+	flags                               []Flag
 }
 
 func (s *Store) storedByUUID(ctx context.Context, q querier, id string) ([]storedSub, error) {
