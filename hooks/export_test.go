@@ -27,26 +27,7 @@ import (
 // exportGet downloads GET /api/export/microdata?query as the named fixture account.
 func exportGet(t testing.TB, s *server, who, query string) (int, http.Header, []byte) {
 	t.Helper()
-	req, err := http.NewRequest("GET", s.URL+"/api/export/microdata?"+query, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if who != "" {
-		req.Header.Set("Authorization", fx.tok[who])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.StatusCode == http.StatusNotFound && bytes.Contains(body, []byte(`"The requested resource wasn't found."`)) {
-		t.Fatal(`GET /api/export/microdata is not routed: add api.GET("/export/microdata", s.exportMicrodata) to hooks`)
-	}
-	return res.StatusCode, res.Header, body
+	return s.get(t, "/api/export/microdata?"+query, who)
 }
 
 // exportOK downloads an export that must succeed and reads it back.

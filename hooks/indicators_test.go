@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"io"
 	"math"
 	"net/http"
 	"strings"
@@ -17,26 +16,7 @@ import (
 // indicatorsGet sends GET /api/indicators?query as the named fixture account.
 func indicatorsGet(t *testing.T, s *server, who, query string) (int, http.Header, []byte) {
 	t.Helper()
-	req, err := http.NewRequest("GET", s.URL+"/api/indicators?"+query, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if who != "" {
-		req.Header.Set("Authorization", fx.tok[who])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.StatusCode == http.StatusNotFound && bytes.Contains(body, []byte(`"The requested resource wasn't found."`)) {
-		t.Fatal(`GET /api/indicators is not routed: add api.GET("/indicators", s.indicators) to hooks`)
-	}
-	return res.StatusCode, res.Header, body
+	return s.get(t, "/api/indicators?"+query, who)
 }
 
 type indicatorCell struct {

@@ -249,3 +249,29 @@ func (s *server) doRawWithToken(method, path, token string, body any) (int, []by
 	defer delete(fx.tok, "_raw")
 	return s.doRaw(method, path, "_raw", body)
 }
+
+// get sends a GET as the named fixture account and returns status, headers and the raw body.
+// A 404 from the router itself (not from a handler) fails the test: the route is not bound.
+func (s *server) get(t testing.TB, path, who string) (int, http.Header, []byte) {
+	t.Helper()
+	req, err := http.NewRequest("GET", s.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if who != "" {
+		req.Header.Set("Authorization", fx.tok[who])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode == http.StatusNotFound && bytes.Contains(body, []byte(`"The requested resource wasn't found."`)) {
+		t.Fatalf("GET %s is not routed", path)
+	}
+	return res.StatusCode, res.Header, body
+}
