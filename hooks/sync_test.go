@@ -213,3 +213,34 @@ func TestPushWholeRequestErrors(t *testing.T) {
 		t.Errorf("forged token: %d", code)
 	}
 }
+
+// TestPushProbableDuplicateByGPS: another dwelling number, but the same PSU, a GPS point
+// within 30 m and the same head: flagged with the evidence; 200 m away it is not.
+func TestPushProbableDuplicateByGPS(t *testing.T) {
+	s := newServer(t)
+	hh := households(t, 3, 41)
+	first := hh[0]
+	gps := data(first)["a_gps"].(map[string]any)
+	lat, lon := gps["lat"].(float64), gps["lon"].(float64)
+	copyCover := func(env map[string]any, dwelling int, dLat float64) {
+		for _, k := range []string{"a_psu", "a_stratum", "a_region", "a_urban", "a_weight", "a_head_name"} {
+			data(env)[k] = data(first)[k]
+		}
+		data(env)["a_dwelling"] = dwelling
+		data(env)["a_gps"] = map[string]any{"lat": lat + dLat, "lon": lon, "accuracy": 5.0}
+	}
+	near, far := clone(t, hh[1]), clone(t, hh[2])
+	copyCover(near, 9001, 10/111320.0) // 10 m north
+	copyCover(far, 9002, 200/111320.0) // 200 m north
+	pushOne(t, s, "enumA1", first)
+	_, body := s.do("POST", "/api/sync/push", "enumA1", push(near, far))
+	rs := results(t, body)
+	flags := fmt.Sprint(rs[0]["flags"])
+	if rs[0]["status"] != "flagged" || !strings.Contains(flags, "possible_duplicate") || !strings.Contains(flags, "GPS") ||
+		!strings.Contains(flags, first["id"].(string)) {
+		t.Errorf("10 m away, same head: %v", rs[0])
+	}
+	if strings.Contains(fmt.Sprint(rs[1]["flags"]), first["id"].(string)) {
+		t.Errorf("200 m away was flagged as a duplicate of the first: %v", rs[1])
+	}
+}

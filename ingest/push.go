@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 
 	"fieldbase/dedup"
 	"fieldbase/form"
@@ -202,7 +203,15 @@ func (s *Store) store(ctx context.Context, tx *sql.Tx, r *row) (Outcome, error) 
 }
 
 func (s *Store) probableDuplicates(ctx context.Context, st *sql.Stmt, r *row, flag func(Flag)) error {
-	rows, err := st.QueryContext(ctx, r.survey.Form.FormID, r.summary.PSU)
+	// No fix: a box no stored point can be in (stored "no fix" is 0, 0).
+	latLo, latHi, lonLo, lonHi := 999.0, 999.0, 999.0, 999.0
+	if h := r.summary; h.HasGPS {
+		const margin = 3 * dedup.GPSRadius // metres; generous, the exact test is Compare's
+		dLat := margin / 111320.0
+		dLon := dLat / math.Max(math.Cos(h.Lat*math.Pi/180), 0.01)
+		latLo, latHi, lonLo, lonHi = h.Lat-dLat, h.Lat+dLat, h.Lon-dLon, h.Lon+dLon
+	}
+	rows, err := st.QueryContext(ctx, r.survey.Form.FormID, r.summary.PSU, r.summary.Dwelling, latLo, latHi, lonLo, lonHi)
 	if err != nil {
 		return fmt.Errorf("ingest: PSU lookup: %w", err)
 	}

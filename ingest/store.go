@@ -44,8 +44,11 @@ type Store struct {
 var statements = map[string]string{
 	"byUUID": `SELECT id, content_hash, status, errors, warnings, duplicate_of, flags FROM submissions WHERE uuid = ? ORDER BY created`,
 	"byHash": `SELECT id, uuid FROM submissions WHERE form_id = ? AND content_hash = ? AND status NOT IN ('duplicate','superseded') LIMIT 1`,
+	// Candidates for a probable duplicate: same PSU and either the same dwelling or a GPS
+	// point inside a box around the new one (dedup.Compare then measures the distance).
 	"inPSU": `SELECT id, uuid, a_dwelling, lat, lon, gps_accuracy, head_key, roster_sig FROM submissions
-		WHERE form_id = ? AND a_psu = ? AND status NOT IN ('rejected','duplicate','superseded') LIMIT 500`,
+		WHERE form_id = ? AND a_psu = ? AND status NOT IN ('rejected','duplicate','superseded')
+		AND (a_dwelling = ? OR (lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?)) LIMIT 500`,
 	"supersedable": `SELECT id, status, enumerator FROM submissions WHERE uuid = ? ORDER BY created LIMIT 1`,
 	"insertSub": `INSERT INTO submissions (id, uuid, form_id, version, survey, a_psu, a_dwelling, a_stratum, a_region, a_urban,
 		a_weight, a_date, status, enumerator, team, device_id, assignment, started_at, completed_at, duration_s, hh_size,
