@@ -1,50 +1,13 @@
 package hooks_test
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 
-	"github.com/pocketbase/pocketbase/apis"
-	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/tools/archive"
-
-	"fieldbase/hooks"
 )
-
-// newServerAt is newServer over a clone of another data dir (a restored backup).
-func newServerAt(t testing.TB, dir string) *server {
-	t.Helper()
-	app, err := tests.NewTestApp(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app.Settings().RateLimits.Enabled = false
-	srv := hooks.Register(app)
-	router, err := apis.NewRouter(app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mux http.Handler
-	err = app.OnServe().Trigger(&core.ServeEvent{App: app, Router: router}, func(e *core.ServeEvent) error {
-		m, err := e.Router.BuildMux()
-		mux = m
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(mux)
-	t.Cleanup(func() {
-		hs.Close()
-		app.Cleanup()
-	})
-	return &server{t: t, App: app, Srv: srv, URL: hs.URL, hs: hs}
-}
 
 // storedState is what a restore must bring back.
 type storedState struct {

@@ -158,7 +158,13 @@ type server struct {
 
 func newServer(t testing.TB) *server {
 	t.Helper()
-	app, err := tests.NewTestApp(fixtureDir)
+	return newServerAt(t, fixtureDir)
+}
+
+// newServerAt is newServer over a clone of another data dir (a restored backup, say).
+func newServerAt(t testing.TB, dir string) *server {
+	t.Helper()
+	app, err := tests.NewTestApp(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
