@@ -107,9 +107,13 @@ func writeValue(b *bytes.Buffer, v any, depth int) {
 		}
 		b.WriteByte(']')
 	case map[string]any:
+		// A key whose value is null is the same answer as an absent key: questionnaire.md
+		// lets a skipped question be either, and two devices may send it either way.
 		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
+		for k, v := range x {
+			if v != nil {
+				keys = append(keys, k)
+			}
 		}
 		sort.Strings(keys)
 		b.WriteByte('{')

@@ -33,6 +33,8 @@ func TestContentHashEquivalences(t *testing.T) {
 		{`{"s":"<&>"}`, `{"s":"\u003c\u0026\u003e"}`},
 		{`{"a":123456789012345678901234567890}`, `{"a":1.23456789012345678901234567890e29}`},
 	}
+	// A skipped question may come as null or be left out (questionnaire.md): same content.
+	same = append(same, [2]string{`{"a":null,"b":1}`, `{"b":1}`}, [2]string{`{"m":[{"x":null}]}`, `{"m":[{}]}`})
 	for _, c := range same {
 		h1, err1 := ContentHashJSON([]byte(c[0]))
 		h2, err2 := ContentHashJSON([]byte(c[1]))
@@ -45,7 +47,6 @@ func TestContentHashEquivalences(t *testing.T) {
 		{`{"a":"1"}`, `{"a":1}`},
 		{`{"a":"x"}`, `{"a":"X"}`},
 		{`{"a":"x"}`, `{"a":"x "}`},
-		{`{"a":null}`, `{}`},
 		{`{"a":1}`, `{"a":1.0000000000000000001}`},
 		{`{"a":123456789012345678901}`, `{"a":123456789012345678902}`},
 	}
@@ -80,7 +81,7 @@ func TestContentHashGoValuesMatchJSON(t *testing.T) {
 	if got := ContentHash(fromStd); got != want {
 		t.Errorf("float64 map: %s, want %s", got, want)
 	}
-	if string(Canonical(fromStd)) != raw[:0]+`{"a_psu":12,"a_weight":152.5,"e_channel":["bank","mto"],"members":[{"b_age":34,"b_sex":"1"}],"ok":true,"x":null}` {
+	if string(Canonical(fromStd)) != raw[:0]+`{"a_psu":12,"a_weight":152.5,"e_channel":["bank","mto"],"members":[{"b_age":34,"b_sex":"1"}],"ok":true}` {
 		t.Errorf("canonical = %s", Canonical(fromStd))
 	}
 }
