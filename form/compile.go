@@ -365,6 +365,9 @@ var funcs = map[string]struct {
 	"date":           {opDate, 1, 1},
 	"true":           {opLit, 0, 0},
 	"false":          {opLit, 0, 0},
+	// fieldwork-start() is settings.fieldwork_start as a date (empty when unset), so a
+	// check need not repeat the date written in the settings.
+	"fieldwork-start": {opLit, 0, 0},
 }
 
 func (c *compiler) call(a *ast) (*node, error) {
@@ -387,6 +390,12 @@ func (c *compiler) call(a *ast) (*node, error) {
 		return &node{op: opLit, val: BoolValue(true)}, nil
 	case "false":
 		return &node{op: opLit, val: BoolValue(false)}, nil
+	case "fieldwork-start":
+		fs := c.s.Settings.FieldworkStart
+		if days, ok := parseDate(fs); ok {
+			return &node{op: opLit, val: dateValueFromDays(days, fs)}, nil
+		}
+		return &node{op: opLit, val: NullValue()}, nil
 	case "position":
 		return c.position(a)
 	case "count", "sum":

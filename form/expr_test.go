@@ -383,3 +383,27 @@ func TestEvalStoredTypes(t *testing.T) {
 		{src: "${k_age}", scope: "kids", row: 1, want: 7.0},
 	})
 }
+
+func TestFieldworkStartIsTheSetting(t *testing.T) {
+	def := `{"settings": {"form_id": "t", "version": 1, "fieldwork_start": "2026-10-01"},
+		"survey": [{"type": "date", "name": "d"}], "choices": [], "checks": []}`
+	s, err := Load([]byte(def))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		date string
+		want bool
+	}{{"2026-09-30", false}, {"2026-10-01", true}, {"2027-01-05", true}} {
+		e, err := s.Compile("${d} >= fieldwork-start()", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.Eval(map[string]any{"d": c.date}, 0).Bool(); got != c.want {
+			t.Errorf("%s >= fieldwork-start(): %v, want %v", c.date, got, c.want)
+		}
+	}
+	if _, err := s.Compile("fieldwork-start(1)", ""); err == nil {
+		t.Error("fieldwork-start(1) compiled")
+	}
+}

@@ -2,6 +2,7 @@ package form
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"fieldbase/schemas"
@@ -278,6 +279,28 @@ func TestMHSConcurrent(t *testing.T) {
 	for range 4 {
 		if err := <-done; err != nil {
 			t.Error(err)
+		}
+	}
+}
+
+// TestMHSBeforeFieldwork: the warning reads its date from settings.fieldwork_start.
+func TestMHSBeforeFieldwork(t *testing.T) {
+	s := loadMHS(t)
+	for _, c := range []struct {
+		date string
+		warn bool
+	}{{"2026-09-30", true}, {"2026-10-01", false}} {
+		env := validHousehold(t)
+		env.Data["a_date"] = c.date
+		res := s.Validate(env, day("2026-10-20"))
+		got := false
+		for _, w := range res.Warnings {
+			if w.Path == "a_date" && strings.Contains(w.Message, "before_fieldwork") {
+				got = true
+			}
+		}
+		if got != c.warn || len(res.Errors) != 0 {
+			t.Errorf("a_date %s: warning %v (want %v), errors %v", c.date, got, c.warn, res.Errors)
 		}
 	}
 }
