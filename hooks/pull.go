@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -81,6 +82,7 @@ func (s *Server) pull(e *core.RequestEvent) error {
 		feed = feed[:limit]
 	}
 	seen := map[string]bool{}
+	var decided []string
 	if cursor == 0 {
 		// A new device gets every active survey, whether or not its install left a change.
 		var ids []string
@@ -107,11 +109,15 @@ func (s *Server) pull(e *core.RequestEvent) error {
 		case "assignment":
 			resp.Assignments = append(resp.Assignments, s.assignmentJSON(c.Ref, me))
 		case "decision":
-			if d := s.decisionJSON(c.Ref, me); d != nil {
-				resp.Decisions = append(resp.Decisions, d)
-			}
+			decided = append(decided, c.Ref)
 		}
 	}
+	// Decisions are read in one query: a device back after days offline may have hundreds.
+	ds, err := s.decisionsJSON(decided, me)
+	if err != nil {
+		return fmt.Errorf("pull: read decisions: %w", err)
+	}
+	resp.Decisions = append(resp.Decisions, ds...)
 	device := q.Get("device_id")
 	if device == "" {
 		device = e.Request.Header.Get("X-Device-Id")
@@ -149,24 +155,64 @@ func (s *Server) assignmentJSON(id, me string) map[string]any {
 	return out
 }
 
-// decisionJSON tells the enumerator what happened to one of their submissions; a rejected one
-// comes back with the supervisor's note and the full answers to correct.
-func (s *Server) decisionJSON(id, me string) map[string]any {
-	r, err := s.app.FindRecordById("submissions", id)
-	if err != nil || r.GetString("enumerator") != me {
-		return nil
+// decisionsJSON tells the enumerator what happened to their submissions ids, in that order;
+// a rejected one comes back with the supervisor's note and the full answers to correct.
+// Submissions of another enumerator are left out.
+func (s *Server) decisionsJSON(ids []string, me string) ([]map[string]any, error) {
+	if len(ids) == 0 {
+		return nil, nil
 	}
-	out := map[string]any{"id": r.GetString("uuid"), "record": r.Id, "status": r.GetString("status"),
-		"note": r.GetString("review_note"), "decided_at": r.GetString("reviewed_at")}
-	if d := r.GetString("duplicate_of"); d != "" {
-		if other, err := s.app.FindRecordById("submissions", d); err == nil {
-			out["duplicate_of"] = other.GetString("uuid")
+	params := dbx.Params{"me": me}
+	marks := make([]string, len(ids))
+	for i, id := range ids {
+		k := fmt.Sprintf("id%d", i)
+		params[k] = id
+		marks[i] = "{:" + k + "}"
+	}
+	var rows []struct {
+		ID         string `db:"id"`
+		UUID       string `db:"uuid"`
+		Status     string `db:"status"`
+		Note       string `db:"review_note"`
+		ReviewedAt string `db:"reviewed_at"`
+		DupUUID    string `db:"dup_uuid"`
+		Data       string `db:"data"`
+		PII        string `db:"pii"`
+	}
+	err := s.app.DB().NewQuery(`SELECT s.id, s.uuid, s.status, s.review_note, s.reviewed_at,
+			COALESCE(d.uuid, '') AS dup_uuid,
+			CASE WHEN s.status = 'rejected' THEN COALESCE(s.data, '') ELSE '' END AS data,
+			CASE WHEN s.status = 'rejected' THEN COALESCE(s.pii, '') ELSE '' END AS pii
+		FROM submissions s LEFT JOIN submissions d ON d.id = s.duplicate_of AND s.duplicate_of != ''
+		WHERE s.enumerator = {:me} AND s.id IN (` + strings.Join(marks, ",") + `)`).Bind(params).All(&rows)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]map[string]any, len(rows))
+	for _, r := range rows {
+		out := map[string]any{"id": r.UUID, "record": r.ID, "status": r.Status, "note": r.Note, "decided_at": r.ReviewedAt}
+		if r.DupUUID != "" {
+			out["duplicate_of"] = r.DupUUID
+		}
+		if r.Status == "rejected" {
+			out["data"] = mergePII(json.RawMessage(orNull(r.Data)), json.RawMessage(orNull(r.PII)))
+		}
+		byID[r.ID] = out
+	}
+	list := make([]map[string]any, 0, len(rows))
+	for _, id := range ids {
+		if d, ok := byID[id]; ok {
+			list = append(list, d)
 		}
 	}
-	if r.GetString("status") == "rejected" {
-		out["data"] = mergePII(r.Get("data"), r.Get("pii"))
+	return list, nil
+}
+
+func orNull(s string) string {
+	if s == "" {
+		return "null"
 	}
-	return out
+	return s
 }
 
 // mergePII puts the sensitive answers back into the answers (for their own enumerator).
