@@ -99,9 +99,7 @@ func TestApplyMatchesRead(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if b != before[i] {
-			t.Errorf("by %v: the first snapshot's result changed after Apply", req.By)
-		}
+		sameCells(t, fmt.Sprint("first snapshot after Apply ", req.By), b, before[i])
 	}
 	if r, _ := got.Compute(Request{By: []string{"REGION"}}); !hasCode(r, "R9") {
 		t.Errorf("the added household's region R9 has no cell")

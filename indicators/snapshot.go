@@ -179,9 +179,25 @@ func (s *Snapshot) Apply(removed, added Source) (*Snapshot, error) {
 func (s *Snapshot) Households() int { return s.hh.count() }
 func (s *Snapshot) Members() int    { return s.pp.count() }
 
-// Compute is Catalog.Compute over the snapshot. The result is kept for the
-// same request on the same snapshot: do not modify it.
+// Compute is Catalog.Compute over the snapshot. The cells are kept for the
+// same request on the same snapshot; each call returns its own copy of the
+// result and of its cells (a caller may hold a cell back), sharing the
+// estimates they point to.
 func (s *Snapshot) Compute(req Request) (*Result, error) {
+	res, err := s.cached(req)
+	if err != nil {
+		return nil, err
+	}
+	cp := *res
+	cp.By = append([]string{}, res.By...)
+	cp.Cells = append([]Cell(nil), res.Cells...)
+	for i := range cp.Cells {
+		cp.Cells[i].Dims = append([]string(nil), res.Cells[i].Dims...)
+	}
+	return &cp, nil
+}
+
+func (s *Snapshot) cached(req Request) (*Result, error) {
 	inds, dims, err := s.c.resolve(req)
 	if err != nil {
 		return nil, err

@@ -20,6 +20,7 @@ import (
 //     insert); refacts is 1 when the facts or the survey changed or the row was deleted:
 //     the snapshot cannot take those back and reads everything again. A household's members
 //     carry its status (the review writes both), so the log is kept per household.
+//
 // The indexes are the collections' own (PocketBase drops and recreates them around a
 // change of a column), the log and its triggers plain SQL.
 var indicatorFactsSQL = []string{
