@@ -37,6 +37,7 @@ func Register(app core.App) *Server {
 	s.bindAssignments()
 	s.bindReview()
 	s.bindEnrich()
+	s.bindAppTokens()
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		s.routes(se)
 		return se.Next()
@@ -78,4 +79,6 @@ func (s *Server) routes(se *core.ServeEvent) {
 	api.POST("/review/bulk", s.reviewBulk)
 	api.GET("/review/summary", s.reviewSummary)
 	s.extraRoutes(api)
+	s.appTokenRoutes(api)
+	s.openrosaRoutes(se.Router)
 }
