@@ -238,7 +238,9 @@ func css(sel string) chromedp.Action[chromedp.Void] { return chromedp.WaitVisibl
 
 func click(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
 
-func keys(sel, v string) chromedp.Action[chromedp.Void] { return chromedp.SendKeys(chromedp.CSS(sel), v) }
+func keys(sel, v string) chromedp.Action[chromedp.Void] {
+	return chromedp.SendKeys(chromedp.CSS(sel), v)
+}
 
 // signIn opens the app and signs in through the login form.
 func signIn(t *testing.T, ctx context.Context, email string) {

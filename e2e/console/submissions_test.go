@@ -2,7 +2,6 @@ package console
 
 import (
 	"testing"
-
 )
 
 // A supervisor signs in and sees their team's households, and only theirs.
