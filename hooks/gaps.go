@@ -98,7 +98,7 @@ func snapshotError(err error, survey string) error {
 // PublishedGaps computes the gaps of a request over a survey's approved households, from
 // the same snapshot as GET /api/indicators, each gap following the published flags of the
 // one-dimension table of its dimension (a gap with a suppressed cell is suppressed).
-func (s *Server) PublishedGaps(snap *indicators.Snapshot, req indicators.GapRequest) (*indicators.GapResult, error) {
+func (s *Server) PublishedGaps(cat *indicators.Catalog, snap *indicators.Snapshot, req indicators.GapRequest) (*indicators.GapResult, error) {
 	res, err := snap.Gaps(req)
 	if err != nil {
 		return nil, err
@@ -116,6 +116,9 @@ func (s *Server) PublishedGaps(snap *indicators.Snapshot, req indicators.GapRequ
 	}
 	// The table the API publishes for this dimension: its flags decide.
 	table, err := snap.Compute(indicators.Request{Indicators: ids, By: []string{res.By}})
+	if err == nil {
+		err = suppress(cat, snap, table) // primary and secondary, as GET /api/indicators
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +157,7 @@ func (s *Server) indicatorGaps(e *core.RequestEvent) error {
 	if err != nil {
 		return snapshotError(err, survey)
 	}
-	res, err := s.PublishedGaps(snap, req)
+	res, err := s.PublishedGaps(cat, snap, req)
 	if err != nil {
 		return snapshotError(err, survey)
 	}

@@ -61,8 +61,29 @@ type jsonCell struct {
 	CILow       *float64          `json:"ci_low"`
 	CIHigh      *float64          `json:"ci_high"`
 	NUnweighted int               `json:"n_unweighted"`
-	NWeighted   float64           `json:"n_weighted"`
+	NWeighted   *float64          `json:"n_weighted"`
 	Flag        string            `json:"flag"`
+	Reason      string            `json:"reason,omitempty"`
+}
+
+// weighted is a cell's n_weighted as published: none for a suppressed cell, whose n_weighted
+// divided by a household's weight can give a person's answer back (indicators.md).
+func weighted(c *Cell) *float64 {
+	if c.Flag == estimate.FlagSuppressed {
+		return nil
+	}
+	return &c.NWeighted
+}
+
+// reason is why a suppressed cell is held back ("primary" or "secondary"), "" otherwise.
+func reason(c *Cell) string {
+	switch {
+	case c.Flag != estimate.FlagSuppressed:
+		return ""
+	case c.Suppression == "":
+		return "primary"
+	}
+	return c.Suppression
 }
 
 // jsonDimension is a requested dimension as the JSON answer describes it.
@@ -107,7 +128,9 @@ func (c *Catalog) labelsOf(by, codes []string) map[string]string {
 // "cells": [...]}: each cell with its indicator, name, SDG target, unit,
 // display decimals, dims (the requested dimensions' codes, {} without a
 // breakdown) and their labels, figures (null when suppressed or without an
-// interval) and flag ("", "suppressed" or "low_reliability").
+// interval; n_weighted null when suppressed), flag ("", "suppressed" or
+// "low_reliability") and, for a suppressed cell, reason ("primary" or
+// "secondary").
 func (r *Result) WriteJSON(w io.Writer) error { return r.WriteJSONPrecision(w, Full) }
 
 // WriteJSONPrecision is WriteJSON with figures at precision p.
@@ -130,7 +153,7 @@ func (r *Result) WriteJSONPrecision(w io.Writer, p Precision) error {
 		jc := jsonCell{Indicator: c.Indicator, Dims: make(map[string]string, len(r.By)),
 			Labels:   r.cat.labelsOf(r.By, c.Dims),
 			Estimate: f.est, SE: f.se, CILow: f.lo, CIHigh: f.hi,
-			NUnweighted: c.NUnweighted, NWeighted: f.nw, Flag: c.Flag}
+			NUnweighted: c.NUnweighted, NWeighted: f.nw, Flag: c.Flag, Reason: reason(c)}
 		if in := r.cat.byID[c.Indicator]; in != nil {
 			jc.Name, jc.SDG, jc.Unit, jc.Decimals = in.Name, in.SDG, in.Measure(), in.Decimals
 		}
@@ -161,18 +184,22 @@ func precisionName(p Precision) string {
 // infinities become nil (JSON has no such numbers).
 type figures struct {
 	est, se, lo, hi *float64
-	nw              float64
+	nw              *float64 // none for a suppressed cell (see weighted)
 }
 
 func (c *Catalog) figures(id string, cell *estimate.Cell, p Precision) figures {
-	f := figures{est: finite(cell.Estimate), se: finite(cell.SE), lo: finite(cell.CILow), hi: finite(cell.CIHigh), nw: cell.NWeighted}
+	f := figures{est: finite(cell.Estimate), se: finite(cell.SE), lo: finite(cell.CILow), hi: finite(cell.CIHigh)}
+	if cell.Flag != estimate.FlagSuppressed {
+		nw := cell.NWeighted
+		f.nw = finite(&nw)
+	}
 	if p != Display {
 		return f
 	}
 	dec := c.decimals(id)
 	f.est, f.lo, f.hi = round(f.est, dec), round(f.lo, dec), round(f.hi, dec)
 	f.se = round(f.se, dec+1)
-	f.nw = math.Round(f.nw)
+	f.nw = round(f.nw, 0)
 	return f
 }
 
@@ -192,12 +219,14 @@ func fmtFixed(p *float64, dec int) string {
 	return strconv.FormatFloat(*p, 'f', dec, 64)
 }
 
-// round rounds to dec decimals (as strconv prints them).
+// round rounds to dec decimals, halves away from zero (15000.5 is 15001,
+// as people round; strconv would print the even 15000).
 func round(p *float64, dec int) *float64 {
 	if p == nil {
 		return nil
 	}
-	v, _ := strconv.ParseFloat(strconv.FormatFloat(*p, 'f', dec, 64), 64)
+	shift := math.Pow10(dec)
+	v := math.Round(*p*shift) / shift
 	if v == 0 {
 		v = 0 // no -0
 	}
@@ -258,7 +287,7 @@ func (r *Result) WriteCSVPrecision(w io.Writer, p Precision) error {
 		rec[k+2] = num(f.lo)
 		rec[k+3] = num(f.hi)
 		rec[k+4] = strconv.Itoa(c.NUnweighted)
-		rec[k+5] = fmtNum(f.nw)
+		rec[k+5] = fmtPtr(f.nw)
 		rec[k+6] = c.Flag
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -337,8 +366,11 @@ func (r *Result) WriteSDMX(w io.Writer, opt SDMXOptions) error {
 			rec[17] = "U"
 		}
 		rec[18] = "F"
-		if c.Flag == estimate.FlagSuppressed {
-			rec[18] = "C"
+		switch reason(c) {
+		case "primary":
+			rec[18] = "C" // confidential
+		case "secondary":
+			rec[18] = "D" // secondary confidentiality (SDMX CL_CONF_STATUS)
 		}
 		rec[19] = fmtPtr(c.SE)
 		rec[20] = fmtPtr(c.CILow)

@@ -44,7 +44,7 @@ func TestWriteJSON(t *testing.T) {
 	want := `{"survey":"mhs","generated_at":"2026-12-01T08:30:00Z","precision":"full",` +
 		`"dimensions":[{"id":"SEX","name":"Sex (of the person; of the household head for household indicators)","codes":["M","F"],"labels":{"F":"Female","M":"Male","_T":"Total"}}],"cells":[` +
 		`{"indicator":"FIN1","name":"Adults with an account at a financial institution or mobile money","sdg":"8.10.2","unit":"%","decimals":1,"dims":{"SEX":"F"},"labels":{"SEX":"Female"},"estimate":42.5,"se":1.25,"ci_low":40.125,"ci_high":44.875,"n_unweighted":120,"n_weighted":15000.5,"flag":""},` +
-		`{"indicator":"HH1","name":"Households with a member living abroad","sdg":"","unit":"%","decimals":1,"dims":{"SEX":"_T"},"labels":{"SEX":"Total"},"estimate":null,"se":null,"ci_low":null,"ci_high":null,"n_unweighted":12,"n_weighted":1300,"flag":"suppressed"},` +
+		`{"indicator":"HH1","name":"Households with a member living abroad","sdg":"","unit":"%","decimals":1,"dims":{"SEX":"_T"},"labels":{"SEX":"Total"},"estimate":null,"se":null,"ci_low":null,"ci_high":null,"n_unweighted":12,"n_weighted":null,"flag":"suppressed","reason":"primary"},` +
 		`{"indicator":"LAB4","name":"Non-fatal occupational injuries per 100,000 employed","sdg":"8.8.1","unit":"per 100,000 employed","decimals":0,"dims":{"SEX":"M"},"labels":{"SEX":"Male"},"estimate":1234.5,"se":0,"ci_low":null,"ci_high":null,"n_unweighted":30,"n_weighted":4000,"flag":"low_reliability"}]}` + "\n"
 	if b.String() != want {
 		t.Errorf("JSON\n%s\nwant\n%s", b.String(), want)
@@ -53,9 +53,9 @@ func TestWriteJSON(t *testing.T) {
 	if err := handResult(t, "SEX").WriteJSONPrecision(&b, Display); err != nil {
 		t.Fatal(err)
 	}
-	// FIN1 one decimal (se two), LAB4 none (se one): 40.125 -> 40.1, 1234.5 -> 1234 (half to even as printed).
+	// FIN1 one decimal (se two), LAB4 none (se one): 40.125 -> 40.1, 1234.5 -> 1235 (halves away from zero).
 	for _, part := range []string{`"precision":"display"`, `"estimate":42.5,"se":1.25,"ci_low":40.1,"ci_high":44.9,"n_unweighted":120,"n_weighted":15001`,
-		`"estimate":1234,"se":0,"ci_low":null`} {
+		`"estimate":1235,"se":0,"ci_low":null`} {
 		if !strings.Contains(b.String(), part) {
 			t.Errorf("display JSON lacks %s:\n%s", part, b.String())
 		}
@@ -82,7 +82,7 @@ func TestWriteCSV(t *testing.T) {
 	}
 	want := "indicator,name,sdg,unit,SEX,SEX_label,estimate,se,ci_low,ci_high,n_unweighted,n_weighted,flag\n" +
 		"FIN1,Adults with an account at a financial institution or mobile money,8.10.2,%,F,Female,42.5,1.25,40.125,44.875,120,15000.5,\n" +
-		"HH1,Households with a member living abroad,,%,_T,Total,,,,,12,1300,suppressed\n" +
+		"HH1,Households with a member living abroad,,%,_T,Total,,,,,12,,suppressed\n" +
 		"LAB4,\"Non-fatal occupational injuries per 100,000 employed\",8.8.1,\"per 100,000 employed\",M,Male,1234.5,0,,,30,4000,low_reliability\n"
 	if b.String() != want {
 		t.Errorf("CSV\n%s\nwant\n%s", b.String(), want)
@@ -91,8 +91,8 @@ func TestWriteCSV(t *testing.T) {
 	handResult(t, "SEX").WriteCSVPrecision(&b, Display)
 	want = "indicator,name,sdg,unit,SEX,SEX_label,estimate,se,ci_low,ci_high,n_unweighted,n_weighted,flag\n" +
 		"FIN1,Adults with an account at a financial institution or mobile money,8.10.2,%,F,Female,42.5,1.25,40.1,44.9,120,15001,\n" +
-		"HH1,Households with a member living abroad,,%,_T,Total,,,,,12,1300,suppressed\n" +
-		"LAB4,\"Non-fatal occupational injuries per 100,000 employed\",8.8.1,\"per 100,000 employed\",M,Male,1234,0.0,,,30,4000,low_reliability\n"
+		"HH1,Households with a member living abroad,,%,_T,Total,,,,,12,,suppressed\n" +
+		"LAB4,\"Non-fatal occupational injuries per 100,000 employed\",8.8.1,\"per 100,000 employed\",M,Male,1235,0.0,,,30,4000,low_reliability\n"
 	if b.String() != want {
 		t.Errorf("display CSV\n%s\nwant\n%s", b.String(), want)
 	}
