@@ -62,4 +62,3 @@ func TestPushSyncsTheWALOncePerRequest(t *testing.T) {
 }
 
 var walSync = regexp.MustCompile(`f(data)?sync\(\d+<[^>]*data\.db-wal>\)\s*=\s*0`)
-
