@@ -83,4 +83,5 @@ func (s *Server) routes(se *core.ServeEvent) {
 	api.POST("/review/bulk", s.reviewBulk)
 	api.GET("/review/summary", s.reviewSummary)
 	s.extraRoutes(api)
+	s.consoleRoutes(se)
 }
