@@ -3,7 +3,6 @@ package hooks
 import (
 	"crypto/md5"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
@@ -51,12 +50,11 @@ func (s *Server) orSubmit(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	outs, errs := store.PushAll(e.Request.Context(), ingest.Caller{UserID: user.Id, TeamID: team}, []json.RawMessage{raw})
-	if errs[0] != nil {
-		s.app.Logger().Error("openrosa: submission not stored", "enumerator", user.Id, "instance", in.InstanceID, "error", errs[0].Error())
+	out, err := store.Push(e.Request.Context(), ingest.Caller{UserID: user.Id, TeamID: team}, raw)
+	if err != nil {
+		s.app.Logger().Error("openrosa: submission not stored", "enumerator", user.Id, "instance", in.InstanceID, "error", err.Error())
 		return orMessage(e, http.StatusInternalServerError, "the server could not store this form now; send it again later")
 	}
-	out := outs[0]
 	if deviceID == "" {
 		deviceID = in.DeviceID
 	}
