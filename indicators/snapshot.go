@@ -275,15 +275,7 @@ func (l *level) cells(out []Cell, acc *estimate.Accumulator, in *Indicator, dims
 		stride = len(cb[1].names) + 1
 	}
 	acc.Reset()
-	for _, s := range l.sets {
-		var d [2][]uint8 // the units' codes of each requested dimension
-		for i, dim := range dims {
-			d[i] = s.code[dim.pos]
-		}
-		if col := s.cols[in.index]; col != nil {
-			s.add(acc, col, d[0], d[1], stride)
-		}
-	}
+	l.addAll(acc, in, dims, stride)
 	for _, ec := range acc.Cells(in.Kind, in.Scale) {
 		cell := Cell{Indicator: in.ID, Dims: make([]string, len(dims)), Cell: ec}
 		ks := [2]int{ec.Key, 0}
@@ -296,4 +288,18 @@ func (l *level) cells(out []Cell, acc *estimate.Accumulator, in *Indicator, dims
 		out = append(out, cell)
 	}
 	return out
+}
+
+// addAll puts the population of one indicator, every set of the level, into
+// acc: the total and the cells of dims (key c1*stride + c2 for two).
+func (l *level) addAll(acc *estimate.Accumulator, in *Indicator, dims []*Dimension, stride int) {
+	for _, s := range l.sets {
+		var d [2][]uint8 // the units' codes of each requested dimension
+		for i, dim := range dims {
+			d[i] = s.code[dim.pos]
+		}
+		if col := s.cols[in.index]; col != nil {
+			s.add(acc, col, d[0], d[1], stride)
+		}
+	}
 }
