@@ -98,7 +98,7 @@ type namedField struct {
 	name string
 }
 
-func (f *namedField) Name() string                         { return f.name }
+func (f *namedField) Name() string                           { return f.name }
 func (f *namedField) Value(base reflect.Value) reflect.Value { return reflect.Value{} }
 
 // parquetTable writes one table as a Parquet file: every column optional (an empty cell is

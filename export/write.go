@@ -24,8 +24,8 @@ type Filter struct {
 // Options of an export.
 type Options struct {
 	Filter Filter
-	Cursor int64     // the change number the export is complete up to: the next Since
-	BOM    bool      // UTF-8 byte order mark at the start of each CSV, for Excel
+	Cursor int64 // the change number the export is complete up to: the next Since
+	BOM    bool  // UTF-8 byte order mark at the start of each CSV, for Excel
 	// Format is FormatCSV (the default: CSV files and Stata's labels.do) or FormatParquet
 	// (typed Parquet files, the codebook's labels in each file's metadata).
 	Format string
