@@ -115,6 +115,18 @@ func (s *Server) orCaller(e *core.RequestEvent) (*core.Record, error) {
 }
 
 func (s *Server) userOfToken(token string) (*core.Record, error) {
+	now := timeNow()
+	if u, ok := s.orCache().tokenUsers.get(token, now); ok {
+		return u, nil
+	}
+	u, err := s.lookupToken(token)
+	if err == nil {
+		s.orCache().tokenUsers.put(token, u, now)
+	}
+	return u, err
+}
+
+func (s *Server) lookupToken(token string) (*core.Record, error) {
 	var id string
 	err := s.app.DB().NewQuery("SELECT enumerator FROM app_tokens WHERE token = {:t} AND revoked = FALSE").
 		Bind(dbx.Params{"t": token}).Row(&id)
