@@ -15,6 +15,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 
 	"fieldbase/form"
+	"fieldbase/ingest"
 	"fieldbase/openrosa"
 	"fieldbase/xform"
 )
@@ -140,6 +141,9 @@ func (s *Server) lookupToken(token string) (*core.Record, error) {
 	if err != nil {
 		return nil, nil
 	}
+	// Seen at most once per cacheTTL (the lookup is cached): when a tablet last used it.
+	s.app.DB().NewQuery("UPDATE app_tokens SET last_used = {:t} WHERE token = {:k}").
+		Bind(dbx.Params{"t": ingest.DBTime(timeNow()), "k": token}).Execute()
 	return user, nil
 }
 

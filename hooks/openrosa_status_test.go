@@ -189,6 +189,11 @@ func TestOpenRosaRevokedToken(t *testing.T) {
 	if a := orRequest(t, "HEAD", c.base+"/submission", nil, "", nil); a.status != 204 {
 		t.Fatalf("fresh token: %d", a.status)
 	}
+	var used string
+	c.s.App.DB().NewQuery("SELECT last_used FROM app_tokens").Row(&used)
+	if used == "" {
+		t.Error("last_used not set after a request")
+	}
 	// As a superuser does in the admin UI.
 	tok, err := c.s.App.FindFirstRecordByFilter("app_tokens", "enumerator = {:e}", dbx.Params{"e": fx.enumA1})
 	if err != nil {
