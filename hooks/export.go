@@ -17,6 +17,7 @@ import (
 	"fieldbase/export"
 	"fieldbase/form"
 	"fieldbase/review"
+	"fieldbase/store"
 )
 
 // exportStatuses are the statuses an export may ask for (status=all means every one).
@@ -186,7 +187,7 @@ func ExportMicrodata(ctx context.Context, app core.App, sv *form.Survey, req Exp
 		}
 	}
 	var cursor int64
-	if err := db.NewQuery("SELECT COALESCE(MAX(seq), 0) FROM submissions").WithContext(ctx).Row(&cursor); err != nil {
+	if err := db.NewQuery(store.SubmissionChangeSeq.LastSQL()).WithContext(ctx).Row(&cursor); err != nil {
 		return nil, fmt.Errorf("export: cursor: %w", err)
 	}
 	src := newExportSource(ctx, db, sv, req.Filter, cursor)

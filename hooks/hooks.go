@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"fieldbase/ingest"
+	"fieldbase/store"
 )
 
 // Server holds the per-app state the routes share.
@@ -19,9 +20,8 @@ type Server struct {
 	app     core.App
 	Surveys *Registry
 
-	storeOnce sync.Once
-	store     *ingest.Store
-	storeErr  error
+	storeMu sync.Mutex
+	store   *ingest.Store
 
 	// Facts, when set, computes indicator facts at ingest (see package indicators).
 	Facts ingest.FactsFunc
@@ -42,32 +42,36 @@ func Register(app core.App) *Server {
 		return se.Next()
 	})
 	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+		s.storeMu.Lock()
 		if s.store != nil {
-			s.store.Close()
+			s.store.DB.Close()
 		}
+		s.storeMu.Unlock()
 		return e.Next()
 	})
 	return s
 }
 
 // Store returns the ingest store, preparing its statements on first use (the migrations
-// must have run, which is true once the app serves).
+// must have run, which is true once the app serves). A failure is not remembered: the next
+// call tries again.
 func (s *Server) Store() (*ingest.Store, error) {
-	s.storeOnce.Do(func() {
-		w, ok1 := s.app.NonconcurrentDB().(*dbx.DB)
-		r, ok2 := s.app.ConcurrentDB().(*dbx.DB)
-		if !ok1 || !ok2 {
-			s.storeErr = fmt.Errorf("hooks: the app database is not a *dbx.DB (inside a transaction?)")
-			return
-		}
-		st := &ingest.Store{Writer: w.DB(), Reader: r.DB(), Surveys: s.Surveys, Facts: s.Facts}
-		if err := st.Prepare(context.Background()); err != nil {
-			s.storeErr = err
-			return
-		}
-		s.store = st
-	})
-	return s.store, s.storeErr
+	s.storeMu.Lock()
+	defer s.storeMu.Unlock()
+	if s.store != nil {
+		return s.store, nil
+	}
+	w, ok1 := s.app.NonconcurrentDB().(*dbx.DB)
+	r, ok2 := s.app.ConcurrentDB().(*dbx.DB)
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("hooks: the app database is not a *dbx.DB (inside a transaction?)")
+	}
+	db, err := store.Open(context.Background(), w.DB(), r.DB())
+	if err != nil {
+		return nil, err
+	}
+	s.store = &ingest.Store{DB: db, Surveys: s.Surveys, Facts: s.Facts, AfterCommit: s.afterPush}
+	return s.store, nil
 }
 
 func (s *Server) routes(se *core.ServeEvent) {
@@ -78,4 +82,5 @@ func (s *Server) routes(se *core.ServeEvent) {
 	api.POST("/review/bulk", s.reviewBulk)
 	api.GET("/review/summary", s.reviewSummary)
 	s.extraRoutes(api)
+	s.consoleRoutes(se)
 }

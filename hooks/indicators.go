@@ -114,6 +114,9 @@ func (s *Server) indicators(e *core.RequestEvent) error {
 	if err == nil {
 		res, err = snap.Compute(req)
 	}
+	if err == nil {
+		err = suppress(cat, snap, res)
+	}
 	var reqErr *indicators.RequestError
 	var stale *indicators.StaleError
 	switch {

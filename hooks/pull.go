@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"fieldbase/store"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 )
@@ -50,7 +51,7 @@ func (s *Server) pull(e *core.RequestEvent) error {
 		// A cursor beyond the feed was handed out by a data dir this one was restored over
 		// (a backup restore rolls the feed back): paging on from it would skip changes.
 		var last int64
-		if err := s.app.DB().NewQuery("SELECT COALESCE(MAX(seq), 0) FROM changes").Row(&last); err != nil {
+		if err := s.app.DB().NewQuery(store.FeedSeq.LastSQL()).Row(&last); err != nil {
 			return fmt.Errorf("pull: read feed end: %w", err)
 		}
 		if cursor > last {

@@ -65,7 +65,12 @@ func (s *Server) push(e *core.RequestEvent) error {
 		return err
 	}
 	caller := ingest.Caller{UserID: e.Auth.Id, TeamID: teams[0]}
-	outs, errs := store.PushAll(e.Request.Context(), caller, req.Submissions)
+	outs, errs, err := store.PushAll(e.Request.Context(), caller, req.Submissions)
+	if err != nil {
+		// Nothing of this request is stored: a server fault, and the device keeps every item.
+		s.app.Logger().Error("push: not stored", "enumerator", e.Auth.Id, "items", len(req.Submissions), "error", err.Error())
+		return apiError(http.StatusServiceUnavailable, "the server could not store this push now; nothing of it was stored: send it again")
+	}
 	resp := pushResponse{Results: outs, Counts: map[string]int{}}
 	for i, err := range errs {
 		if err != nil {

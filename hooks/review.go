@@ -11,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"fieldbase/review"
+	"fieldbase/store"
 )
 
 // Keys of unsaved record data that carry who is reviewing from a request hook (or a custom
@@ -92,10 +93,10 @@ func (s *Server) bindReview() {
 				return router.NewBadRequestError(fmt.Sprintf("submission %s was decided by someone else meanwhile: it is now %s, not %s; reload it and decide again", e.Record.Id, now, from), nil)
 			}
 			var seq int64
-			if err := tx.DB().NewQuery("SELECT COALESCE(MAX(seq), 0) FROM submissions").Row(&seq); err != nil {
+			if err := tx.DB().NewQuery(store.SubmissionChangeSeq.NextSQL()).Row(&seq); err != nil {
 				return err
 			}
-			e.Record.Set("seq", seq+1)
+			e.Record.Set("seq", seq)
 			e.App = tx
 			if err := e.Next(); err != nil {
 				return err

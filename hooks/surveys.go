@@ -28,14 +28,26 @@ func newRegistry(app core.App) *Registry {
 
 func surveyKey(formID string, version int) string { return fmt.Sprintf("%s@%d", formID, version) }
 
-// Survey implements ingest.Surveys.
+// Survey returns a compiled survey version, or false when there is none or it cannot be
+// read now (logged). Find tells those two apart.
 func (r *Registry) Survey(formID string, version int) (*ingest.Survey, bool) {
+	sv, ok, err := r.Find(formID, version)
+	if err != nil {
+		r.app.Logger().Error("survey lookup failed", "form_id", formID, "version", version, "error", err)
+	}
+	return sv, ok
+}
+
+// Find implements ingest.Surveys: ok false with a nil error means the server has no such
+// survey version; an error means the database could not say (a server fault, never to be
+// reported to a device as an unknown survey). Only found surveys are cached.
+func (r *Registry) Find(formID string, version int) (*ingest.Survey, bool, error) {
 	key := surveyKey(formID, version)
 	r.mu.RLock()
 	sv, ok := r.cache[key]
 	r.mu.RUnlock()
 	if ok {
-		return sv, sv != nil
+		return sv, true, nil
 	}
 	var row struct {
 		ID         string `db:"id"`
@@ -43,22 +55,21 @@ func (r *Registry) Survey(formID string, version int) (*ingest.Survey, bool) {
 	}
 	err := r.app.DB().NewQuery("SELECT id, definition FROM surveys WHERE form_id = {:f} AND version = {:v}").
 		Bind(dbx.Params{"f": formID, "v": version}).One(&row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
 	if err != nil {
-		if !errors.Is(err, sql.ErrNoRows) {
-			r.app.Logger().Error("survey lookup failed", "form_id", formID, "version", version, "error", err)
-		}
-		return nil, false
+		return nil, false, fmt.Errorf("survey %s version %d: %w", formID, version, err)
 	}
 	f, err := form.Load([]byte(row.Definition))
 	if err != nil {
-		r.app.Logger().Error("stored survey does not load", "form_id", formID, "version", version, "error", err)
-		return nil, false
+		return nil, false, fmt.Errorf("stored survey %s version %d does not load: %w", formID, version, err)
 	}
 	sv = ingest.NewSurvey(row.ID, f)
 	r.mu.Lock()
 	r.cache[key] = sv
 	r.mu.Unlock()
-	return sv, true
+	return sv, true, nil
 }
 
 // Latest returns the newest version of a survey.

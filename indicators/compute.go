@@ -58,6 +58,10 @@ type Cell struct {
 	Indicator string
 	Dims      []string
 	estimate.Cell
+	// Suppression is why a suppressed cell is held back: "primary" (too few units) or
+	// "secondary" (derivable from other published cells; see package disclosure). A cell
+	// flagged suppressed with no reason is primary.
+	Suppression string
 }
 
 // resolve checks the request against the catalog.

@@ -31,14 +31,36 @@ type jsonCell struct {
 	CILow       *float64          `json:"ci_low"`
 	CIHigh      *float64          `json:"ci_high"`
 	NUnweighted int               `json:"n_unweighted"`
-	NWeighted   float64           `json:"n_weighted"`
+	NWeighted   *float64          `json:"n_weighted"`
 	Flag        string            `json:"flag"`
+	Reason      string            `json:"reason,omitempty"`
+}
+
+// weighted is a cell's n_weighted as published: none for a suppressed cell, whose n_weighted
+// divided by a household's weight can give a person's answer back (indicators.md).
+func weighted(c *Cell) *float64 {
+	if c.Flag == estimate.FlagSuppressed {
+		return nil
+	}
+	return &c.NWeighted
+}
+
+// reason is why a suppressed cell is held back ("primary" or "secondary"), "" otherwise.
+func reason(c *Cell) string {
+	switch {
+	case c.Flag != estimate.FlagSuppressed:
+		return ""
+	case c.Suppression == "":
+		return "primary"
+	}
+	return c.Suppression
 }
 
 // WriteJSON writes {"survey", "generated_at", "cells": [...]}: each cell
 // with its indicator, dims (the requested dimensions' codes, {} without a
-// breakdown), figures (null when suppressed or without an interval) and
-// flag ("", "suppressed" or "low_reliability").
+// breakdown), figures (null when suppressed or without an interval; n_weighted
+// null when suppressed), flag ("", "suppressed" or "low_reliability") and, for
+// a suppressed cell, reason ("primary" or "secondary").
 func (r *Result) WriteJSON(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	head, err := json.Marshal(struct {
@@ -54,7 +76,7 @@ func (r *Result) WriteJSON(w io.Writer) error {
 		c := &r.Cells[i]
 		jc := jsonCell{Indicator: c.Indicator, Dims: make(map[string]string, len(r.By)),
 			Estimate: finite(c.Estimate), SE: finite(c.SE), CILow: finite(c.CILow), CIHigh: finite(c.CIHigh),
-			NUnweighted: c.NUnweighted, NWeighted: c.NWeighted, Flag: c.Flag}
+			NUnweighted: c.NUnweighted, NWeighted: finite(weighted(c)), Flag: c.Flag, Reason: reason(c)}
 		for k, dim := range r.By {
 			jc.Dims[dim] = c.Dims[k]
 		}
@@ -99,7 +121,7 @@ func (r *Result) WriteCSV(w io.Writer) error {
 		rec[k+2] = fmtPtr(c.CILow)
 		rec[k+3] = fmtPtr(c.CIHigh)
 		rec[k+4] = strconv.Itoa(c.NUnweighted)
-		rec[k+5] = fmtNum(c.NWeighted)
+		rec[k+5] = fmtPtr(weighted(c))
 		rec[k+6] = c.Flag
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -178,8 +200,11 @@ func (r *Result) WriteSDMX(w io.Writer, opt SDMXOptions) error {
 			rec[17] = "U"
 		}
 		rec[18] = "F"
-		if c.Flag == estimate.FlagSuppressed {
-			rec[18] = "C"
+		switch reason(c) {
+		case "primary":
+			rec[18] = "C" // confidential
+		case "secondary":
+			rec[18] = "D" // secondary confidentiality (SDMX CL_CONF_STATUS)
 		}
 		rec[19] = fmtPtr(c.SE)
 		rec[20] = fmtPtr(c.CILow)

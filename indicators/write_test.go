@@ -43,7 +43,7 @@ func TestWriteJSON(t *testing.T) {
 	}
 	want := `{"survey":"mhs","generated_at":"2026-12-01T08:30:00Z","cells":[` +
 		`{"indicator":"FIN1","dims":{"SEX":"F"},"estimate":42.5,"se":1.25,"ci_low":40.125,"ci_high":44.875,"n_unweighted":120,"n_weighted":15000.5,"flag":""},` +
-		`{"indicator":"HH1","dims":{"SEX":"_T"},"estimate":null,"se":null,"ci_low":null,"ci_high":null,"n_unweighted":12,"n_weighted":1300,"flag":"suppressed"},` +
+		`{"indicator":"HH1","dims":{"SEX":"_T"},"estimate":null,"se":null,"ci_low":null,"ci_high":null,"n_unweighted":12,"n_weighted":null,"flag":"suppressed","reason":"primary"},` +
 		`{"indicator":"LAB4","dims":{"SEX":"M"},"estimate":1234.5,"se":0,"ci_low":null,"ci_high":null,"n_unweighted":30,"n_weighted":4000,"flag":"low_reliability"}]}` + "\n"
 	if b.String() != want {
 		t.Errorf("JSON\n%s\nwant\n%s", b.String(), want)
@@ -69,7 +69,7 @@ func TestWriteCSV(t *testing.T) {
 	}
 	want := "indicator,SEX,estimate,se,ci_low,ci_high,n_unweighted,n_weighted,flag\n" +
 		"FIN1,F,42.5,1.25,40.125,44.875,120,15000.5,\n" +
-		"HH1,_T,,,,,12,1300,suppressed\n" +
+		"HH1,_T,,,,,12,,suppressed\n" +
 		"LAB4,M,1234.5,0,,,30,4000,low_reliability\n"
 	if b.String() != want {
 		t.Errorf("CSV\n%s\nwant\n%s", b.String(), want)

@@ -1,8 +1,10 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
-	"database/sql"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +12,7 @@ import (
 
 	"fieldbase/dedup"
 	"fieldbase/form"
+	"fieldbase/store"
 )
 
 // Caller is the authenticated enumerator pushing.
@@ -18,44 +21,137 @@ type Caller struct {
 	TeamID string
 }
 
-// Push handles one item of a push batch in its own transaction and says what became of it.
-// It never fails the batch: store errors come back as an error for the handler to log and
-// report as that item's failure.
+// ErrNotStored is the request-level failure of PushAll: the transaction did not commit, so
+// none of the request's items is stored (the device must send them all again).
+var ErrNotStored = errors.New("ingest: the push was not stored")
+
+// Push handles a single item, as PushAll does.
 func (s *Store) Push(ctx context.Context, c Caller, raw json.RawMessage) (Outcome, error) {
-	return s.push(ctx, c, raw, rawHash(raw))
+	outs, errs, err := s.PushAll(ctx, c, []json.RawMessage{raw})
+	if err != nil {
+		return Outcome{}, err
+	}
+	return outs[0], errs[0]
 }
 
-func (s *Store) push(ctx context.Context, c Caller, raw json.RawMessage, rawHash string) (Outcome, error) {
+// rawHash identifies an item by its exact bytes (surrounding white space aside).
+func rawHash(raw json.RawMessage) string {
+	sum := sha256.Sum256(bytes.TrimSpace(raw))
+	return hex.EncodeToString(sum[:])
+}
+
+// PushAll handles the items of one push request in order and says what became of each.
+//
+// Items sent before byte for byte (a device retrying after a lost answer) are answered
+// `exists` from one indexed read, without parsing them or taking the write lock. The others
+// are parsed and validated first, then stored in ONE transaction with a savepoint per item,
+// committed with the WAL synced to disk: each item is all-or-nothing and independent of the
+// others, and the request pays one disk sync, not one per household.
+//
+// errs[i] is set when item i could not be stored for a server-side reason (the handler logs
+// it and tells the device to send it again). err is ErrNotStored (wrapped) when the commit
+// failed: then no item of the request is stored.
+func (s *Store) PushAll(ctx context.Context, c Caller, raws []json.RawMessage) (outs []Outcome, errs []error, err error) {
+	outs = make([]Outcome, len(raws))
+	errs = make([]error, len(raws))
+	hashes := make([]string, len(raws))
+	for i, raw := range raws {
+		hashes[i] = rawHash(raw)
+	}
+	known, kerr := s.DB.ByRawHashes(ctx, hashes)
+	if kerr != nil {
+		known = nil // the full path below reads the same thing inside the transaction
+	}
+	rows := make([]*row, len(raws))
+	pending := 0
+	for i, raw := range raws {
+		if st, ok := known[hashes[i]]; ok {
+			outs[i], errs[i] = s.receipt(ctx, s.DB.UUIDOf, st, st.UUID)
+			continue
+		}
+		rows[i], outs[i], errs[i] = s.prepare(ctx, c, raw, hashes[i])
+		if rows[i] != nil {
+			pending++
+		}
+	}
+	if pending == 0 {
+		return outs, errs, nil
+	}
+	var written []Written
+	werr := s.DB.Write(ctx, func(tx *store.Tx) error {
+		for i, r := range rows {
+			if r == nil {
+				continue
+			}
+			var out Outcome
+			err := tx.Savepoint(ctx, func() error {
+				var err error
+				out, err = s.store(ctx, tx, r)
+				return err
+			})
+			if errors.Is(err, store.ErrTxLost) {
+				return err
+			}
+			outs[i], errs[i] = out, err
+			if err == nil && (out.Outcome == Created || out.Outcome == Conflict) {
+				written = append(written, Written{Record: r.id, Op: "create"})
+				if r.supersedes != "" {
+					written = append(written, Written{Record: r.supersedes, Op: "update"})
+				}
+			}
+		}
+		return nil
+	})
+	if werr != nil {
+		for i, r := range rows {
+			if r != nil {
+				outs[i], errs[i] = Outcome{}, werr
+			}
+		}
+		return outs, errs, fmt.Errorf("%w: %v", ErrNotStored, werr)
+	}
+	if s.AfterCommit != nil && len(written) > 0 {
+		s.AfterCommit(written)
+	}
+	return outs, errs, nil
+}
+
+// prepare parses and validates one item outside the write transaction. It returns the row
+// to store, or the item's final outcome (refused), or a server fault.
+func (s *Store) prepare(ctx context.Context, c Caller, raw json.RawMessage, rawHash string) (*row, Outcome, error) {
 	p, ref := parseItem(raw)
 	if ref != nil {
-		return *ref, nil
+		return nil, *ref, nil
 	}
 	id := p.env.ID
-	sv, ok := s.Surveys.Survey(p.env.Survey, p.env.Version)
+	sv, ok, err := s.Surveys.Find(p.env.Survey, p.env.Version)
+	if err != nil {
+		return nil, Outcome{}, err
+	}
 	if !ok {
 		for _, pr := range p.problems {
 			if pr.Path == "survey" || pr.Path == "version" {
-				return refused(id, pr.Path, pr.Message), nil
+				return nil, refused(id, pr.Path, pr.Message), nil
 			}
 		}
-		return refused(id, "survey", fmt.Sprintf("unknown survey %q version %d", truncate(p.env.Survey, 64), p.env.Version)), nil
+		return nil, refused(id, "survey", fmt.Sprintf("unknown survey %q version %d", truncate(p.env.Survey, 64), p.env.Version)), nil
 	}
 	if why := tooManyRows(p.env.Data); why != "" {
-		return refused(id, "data", "submission too large to store: "+why), nil
+		return nil, refused(id, "data", "submission too large to store: "+why), nil
 	}
 	var asg *assignment
 	if p.env.Assignment != "" {
-		a, err := s.findAssignment(ctx, p.env.Assignment)
+		a, err := s.DB.Assignment(ctx, p.env.Assignment)
 		if err != nil {
-			return Outcome{}, err
+			return nil, Outcome{}, err
 		}
 		switch {
 		case a == nil:
-			return refused(id, "assignment", fmt.Sprintf("assignment %q does not exist", truncate(p.env.Assignment, 64))), nil
-		case a.enumerator != c.UserID:
-			return refused(id, "assignment", fmt.Sprintf("assignment %q is not yours", p.env.Assignment)), nil
-		case a.survey != sv.RecordID:
-			return refused(id, "assignment", fmt.Sprintf("assignment %q is for another survey version", p.env.Assignment)), nil
+			return nil, refused(id, "assignment", fmt.Sprintf("assignment %q does not exist", truncate(p.env.Assignment, 64))), nil
+		case a.Enumerator != c.UserID:
+			return nil, refused(id, "assignment", fmt.Sprintf("assignment %q is not yours", p.env.Assignment)), nil
+		case a.Survey != sv.RecordID:
+			return nil, refused(id, "assignment", fmt.Sprintf("assignment %q is for another survey version", p.env.Assignment)), nil
 		}
 		asg = a
 	}
@@ -65,7 +161,7 @@ func (s *Store) push(ctx context.Context, c Caller, raw json.RawMessage, rawHash
 	// bytes (key order, number format) is recognised inside the transaction.
 
 	if asg != nil {
-		asg.preload(p.env.Data)
+		preload(asg, p.env.Data)
 	}
 	now := s.now()
 	res := sv.Form.Validate(&p.env, Today(now))
@@ -75,7 +171,7 @@ func (s *Store) push(ctx context.Context, c Caller, raw json.RawMessage, rawHash
 		data: res.Data, errors: errs, warnings: capProblems(nonNil(res.Warnings)), now: now,
 	}
 	if asg != nil {
-		sub.assignment = asg.id
+		sub.assignment = asg.ID
 	}
 	if sub.data == nil {
 		sub.data = p.env.Data
@@ -88,61 +184,22 @@ func (s *Store) push(ctx context.Context, c Caller, raw json.RawMessage, rawHash
 	sub.pii = sv.splitPII(sub.data)
 	sub.dataJSON, sub.piiJSON = jsonText(sub.data), jsonText(sub.pii)
 	if why := tooLarge(sub.dataJSON, sub.piiJSON); why != "" {
-		return refused(id, "data", "submission too large to store: "+why), nil
+		return nil, refused(id, "data", "submission too large to store: "+why), nil
 	}
-
-	var out Outcome
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		out, err = s.store(ctx, tx, sub)
-		return err
-	})
-	return out, err
-}
-
-// existing answers a retry: an item whose id is stored with the same content.
-// It also returns what is stored under the id, for the conflict rule.
-func (s *Store) existing(ctx context.Context, q querier, id, hash string) (Outcome, bool, []storedSub, error) {
-	stored, err := s.storedByUUID(ctx, q, id)
-	if err != nil {
-		return Outcome{}, false, nil, err
-	}
-	for _, st := range stored {
-		if st.hash == hash {
-			out := Outcome{ID: id, Outcome: Exists, Status: st.status, Record: st.id,
-				Errors: st.errors, Warnings: st.warnings, Flags: st.flags}
-			if st.duplicateOf != "" {
-				out.DuplicateOf = s.uuidOf(ctx, q, st.duplicateOf)
-			}
-			return out, true, stored, nil
-		}
-	}
-	return Outcome{}, false, stored, nil
-}
-
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.Writer.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("ingest: begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("ingest: commit: %w", err)
-	}
-	return nil
+	return sub, Outcome{}, nil
 }
 
 // store runs the dedup rules of sync.md in order and writes the household.
-func (s *Store) store(ctx context.Context, tx *sql.Tx, r *row) (Outcome, error) {
-	stmt := func(name string) *sql.Stmt { return tx.StmtContext(ctx, s.stmts[name]) }
-
+func (s *Store) store(ctx context.Context, tx *store.Tx, r *row) (Outcome, error) {
 	// 1. Same id: a retry (exists) or different content (conflict: keep both, linked).
-	out, found, stored, err := s.existing(ctx, tx, r.uuid, r.hash)
-	if err != nil || found {
-		return out, err
+	stored, err := tx.ByUUID(ctx, r.uuid)
+	if err != nil {
+		return Outcome{}, err
+	}
+	for _, st := range stored {
+		if st.ContentHash == r.hash {
+			return s.receipt(ctx, tx.UUIDOf, st, r.uuid)
+		}
 	}
 	outcome := Created
 	status := "received"
@@ -159,35 +216,34 @@ func (s *Store) store(ctx context.Context, tx *sql.Tx, r *row) (Outcome, error) 
 	}
 	if len(stored) > 0 {
 		outcome = Conflict
-		r.conflictOf = stored[0].id
-		flag(Flag{Kind: "conflict", Other: stored[0].id, OtherID: r.uuid,
+		r.conflictOf = stored[0].ID
+		flag(Flag{Kind: "conflict", Other: stored[0].ID, OtherID: r.uuid,
 			Reasons: []string{"the same submission id was sent before with different answers"}})
 	}
 
 	// 2. Same content under a new id.
 	var dupUUID string
 	if r.conflictOf == "" {
-		var dupID string
-		err := stmt("byHash").QueryRowContext(ctx, r.survey.Form.FormID, r.hash).Scan(&dupID, &dupUUID)
-		switch {
-		case err == nil:
+		dupID, dupU, found, err := tx.ByContent(ctx, r.survey.Form.FormID, r.hash)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if found {
 			status = "duplicate"
-			r.duplicateOf = dupID
-		case !errors.Is(err, sql.ErrNoRows):
-			return Outcome{}, fmt.Errorf("ingest: content lookup: %w", err)
+			r.duplicateOf, dupUUID = dupID, dupU
 		}
 	}
 
 	// 3. Same household key, or same PSU + GPS + roster: flag for a supervisor.
 	if status != "duplicate" && r.summary.PSU > 0 {
-		if err := s.probableDuplicates(ctx, stmt("inPSU"), r, flag); err != nil {
+		if err := probableDuplicates(ctx, tx, r, flag); err != nil {
 			return Outcome{}, err
 		}
 	}
 
 	// 4. A correction of a rejected submission.
 	if r.env.Supersedes != "" {
-		if err := s.supersede(ctx, tx, stmt, r); err != nil {
+		if err := supersede(ctx, tx, r); err != nil {
 			return Outcome{}, err
 		}
 		if r.supersedes == "" {
@@ -195,59 +251,51 @@ func (s *Store) store(ctx context.Context, tx *sql.Tx, r *row) (Outcome, error) 
 		}
 	}
 	r.status = status
-	if err := s.insert(ctx, tx, stmt, r); err != nil {
+	if err := insert(ctx, tx, r); err != nil {
 		return Outcome{}, err
 	}
 	return Outcome{ID: r.uuid, Outcome: outcome, Status: status, Record: r.id, Errors: nonNil(r.errors),
 		Warnings: r.warnings, DuplicateOf: dupUUID, Flags: r.flags}, nil
 }
 
-func (s *Store) probableDuplicates(ctx context.Context, st *sql.Stmt, r *row, flag func(Flag)) error {
+func probableDuplicates(ctx context.Context, tx *store.Tx, r *row, flag func(Flag)) error {
 	// No fix: a box no stored point can be in (stored "no fix" is 0, 0).
-	latLo, latHi, lonLo, lonHi := 999.0, 999.0, 999.0, 999.0
+	box := store.Box{LatLo: 999, LatHi: 999, LonLo: 999, LonHi: 999}
 	if h := r.summary; h.HasGPS {
 		const margin = 3 * dedup.GPSRadius // metres; generous, the exact test is Compare's
 		dLat := margin / 111320.0
 		dLon := dLat / math.Max(math.Cos(h.Lat*math.Pi/180), 0.01)
-		latLo, latHi, lonLo, lonHi = h.Lat-dLat, h.Lat+dLat, h.Lon-dLon, h.Lon+dLon
+		box = store.Box{LatLo: h.Lat - dLat, LatHi: h.Lat + dLat, LonLo: h.Lon - dLon, LonHi: h.Lon + dLon}
 	}
-	rows, err := st.QueryContext(ctx, r.survey.Form.FormID, r.summary.PSU, r.summary.Dwelling, latLo, latHi, lonLo, lonHi)
+	cands, err := tx.InPSU(ctx, r.survey.Form.FormID, r.summary.PSU, r.summary.Dwelling, box)
 	if err != nil {
-		return fmt.Errorf("ingest: PSU lookup: %w", err)
+		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, uid, headKey, sig string
-		var dwelling int
-		var lat, lon, acc sql.NullFloat64
-		if err := rows.Scan(&id, &uid, &dwelling, &lat, &lon, &acc, &headKey, &sig); err != nil {
-			return fmt.Errorf("ingest: PSU scan: %w", err)
-		}
-		if uid == r.uuid {
+	for _, c := range cands {
+		if c.UUID == r.uuid {
 			continue // the conflict flag already links them
 		}
-		other := dedup.Household{ID: id, PSU: r.summary.PSU, Dwelling: dwelling, HeadKey: headKey}
-		if lat.Valid && lon.Valid && (lat.Float64 != 0 || lon.Float64 != 0) {
-			other.HasGPS, other.Lat, other.Lon, other.Accuracy = true, lat.Float64, lon.Float64, acc.Float64
+		other := dedup.Household{ID: c.ID, PSU: r.summary.PSU, Dwelling: c.Dwelling, HeadKey: c.HeadKey}
+		if c.Lat.Valid && c.Lon.Valid && (c.Lat.Float64 != 0 || c.Lon.Float64 != 0) {
+			other.HasGPS, other.Lat, other.Lon, other.Accuracy = true, c.Lat.Float64, c.Lon.Float64, c.GPSAcc.Float64
 		}
-		other.Roster, _ = dedup.ParseRosterSig(sig)
-		m := dedup.Compare(r.summary, other)
-		if m.Probable {
-			flag(Flag{Kind: "possible_duplicate", Other: id, OtherID: uid, Score: m.Score, Reasons: m.Reasons})
+		other.Roster, _ = dedup.ParseRosterSig(c.RosterSig)
+		if m := dedup.Compare(r.summary, other); m.Probable {
+			flag(Flag{Kind: "possible_duplicate", Other: c.ID, OtherID: c.UUID, Score: m.Score, Reasons: m.Reasons})
 		}
 	}
-	return rows.Err()
+	return nil
 }
 
-func (s *Store) supersede(ctx context.Context, tx *sql.Tx, stmt func(string) *sql.Stmt, r *row) error {
-	var oldID, oldStatus, oldEnum string
-	err := stmt("supersedable").QueryRowContext(ctx, r.env.Supersedes).Scan(&oldID, &oldStatus, &oldEnum)
+func supersede(ctx context.Context, tx *store.Tx, r *row) error {
+	oldID, oldStatus, oldEnum, found, err := tx.Supersedable(ctx, r.env.Supersedes)
+	if err != nil {
+		return err
+	}
 	reason := ""
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	case !found:
 		reason = "no submission has that id"
-	case err != nil:
-		return fmt.Errorf("ingest: supersedes lookup: %w", err)
 	case oldEnum != r.caller.UserID:
 		reason = "it is not one of your submissions"
 	case oldStatus != "rejected":
@@ -258,30 +306,17 @@ func (s *Store) supersede(ctx context.Context, tx *sql.Tx, stmt func(string) *sq
 			Message: fmt.Sprintf("supersedes %q cannot be accepted: %s", truncate(r.env.Supersedes, 64), reason)})
 		return nil
 	}
-	seq, err := s.nextSeq(ctx, stmt)
-	if err != nil {
+	ts := DBTime(r.now)
+	if err := tx.Supersede(ctx, oldID, r.id, ts); err != nil {
 		return err
 	}
-	ts := DBTime(r.now)
-	if _, err := stmt("supersede").ExecContext(ctx, r.id, seq, ts, oldID); err != nil {
-		return fmt.Errorf("ingest: supersede: %w", err)
-	}
-	stmt("supersedeMembers").ExecContext(ctx, oldID)
-	stmt("supersedeEmigr").ExecContext(ctx, oldID)
-	if _, err := stmt("audit").ExecContext(ctx, NewID(), oldID, r.caller.UserID, "", "enumerator",
-		"rejected", "superseded", "correction", "corrected by submission "+r.uuid, "", ts, ts); err != nil {
-		return fmt.Errorf("ingest: audit: %w", err)
+	if err := tx.InsertReview(ctx, &store.Review{ID: NewID(), Submission: oldID, Actor: r.caller.UserID,
+		Role: "enumerator", From: "rejected", To: "superseded", Action: "correction",
+		Note: "corrected by submission " + r.uuid, Created: ts, Updated: ts}); err != nil {
+		return err
 	}
 	r.supersedes = oldID
 	return nil
-}
-
-func (s *Store) nextSeq(ctx context.Context, stmt func(string) *sql.Stmt) (int64, error) {
-	var seq int64
-	if err := stmt("maxSeq").QueryRowContext(ctx).Scan(&seq); err != nil {
-		return 0, fmt.Errorf("ingest: seq: %w", err)
-	}
-	return seq + 1, nil
 }
 
 func nonNil(p []form.Problem) []form.Problem {

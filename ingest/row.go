@@ -2,14 +2,13 @@ package ingest
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"fmt"
 	"math"
 	"time"
 
 	"fieldbase/dedup"
 	"fieldbase/form"
+	"fieldbase/store"
 )
 
 // row is one submission on its way into the store.
@@ -34,8 +33,8 @@ type row struct {
 	supersedes         string
 }
 
-func (s *Store) insert(ctx context.Context, tx *sql.Tx, stmt func(string) *sql.Stmt, r *row) error {
-	seq, err := s.nextSeq(ctx, stmt)
+func insert(ctx context.Context, tx *store.Tx, r *row) error {
+	seq, err := tx.NextSubmissionSeq(ctx)
 	if err != nil {
 		return err
 	}
@@ -48,52 +47,51 @@ func (s *Store) insert(ctx context.Context, tx *sql.Tx, stmt func(string) *sql.S
 		duration = completed.Sub(started).Seconds()
 	}
 	members, _ := r.data["members"].([]any)
-	var lat, lon, acc float64
-	if r.summary.HasGPS {
-		lat, lon, acc = r.summary.Lat, r.summary.Lon, r.summary.Accuracy
+	sub := &store.Submission{
+		ID: r.id, UUID: r.uuid, FormID: r.survey.Form.FormID, Version: r.survey.Form.Version, Survey: r.survey.RecordID,
+		PSU: r.summary.PSU, Dwelling: r.summary.Dwelling,
+		Stratum: fit(str(r.data["a_stratum"]), 20), Region: fit(str(r.data["a_region"]), 20), Urban: fit(str(r.data["a_urban"]), 2),
+		Weight: num(r.data["a_weight"]), Date: fit(str(r.data["a_date"]), 10),
+		Status: r.status, Enumerator: r.caller.UserID, Team: r.caller.TeamID, DeviceID: cut(r.env.DeviceID, 200),
+		Assignment: r.assignment, StartedAt: dbTimeOrEmpty(started, startOK), CompletedAt: dbTimeOrEmpty(completed, compOK),
+		DurationS: duration, HHSize: len(members),
+		Flags: jsonText(r.flags), Errors: jsonText(r.errors), Warnings: jsonText(r.warnings),
+		ErrorCount: len(r.errors), WarningCount: len(r.warnings),
+		Data: r.dataJSON, PII: r.piiJSON, ContentHash: r.hash, RawHash: r.rawHash,
+		HeadKey: r.summary.HeadKey, RosterSig: fit(dedup.RosterSig(r.summary.Roster), 2000), Facts: r.hhFacts,
+		DuplicateOf: r.duplicateOf, ConflictOf: r.conflictOf, Supersedes: r.supersedes, Seq: seq, Created: ts, Updated: ts,
 	}
-	_, err = stmt("insertSub").ExecContext(ctx,
-		r.id, r.uuid, r.survey.Form.FormID, r.survey.Form.Version, r.survey.RecordID,
-		r.summary.PSU, r.summary.Dwelling, fit(str(r.data["a_stratum"]), 20), fit(str(r.data["a_region"]), 20), fit(str(r.data["a_urban"]), 2),
-		num(r.data["a_weight"]), fit(str(r.data["a_date"]), 10), r.status, r.caller.UserID, r.caller.TeamID, cut(r.env.DeviceID, 200),
-		r.assignment, dbTimeOrEmpty(started, startOK), dbTimeOrEmpty(completed, compOK), duration, len(members),
-		jsonText(r.flags), jsonText(r.errors), jsonText(r.warnings), len(r.errors), len(r.warnings),
-		r.dataJSON, r.piiJSON, r.hash, r.rawHash, lat, lon, acc, r.summary.HeadKey,
-		fit(dedup.RosterSig(r.summary.Roster), 2000), r.hhFacts, r.duplicateOf, r.conflictOf, r.supersedes, seq, ts, ts)
-	if err != nil {
-		return fmt.Errorf("ingest: insert submission: %w", err)
+	if r.summary.HasGPS {
+		sub.Lat, sub.Lon, sub.GPSAccuracy = r.summary.Lat, r.summary.Lon, r.summary.Accuracy
 	}
 	memberPII, _ := r.pii["members"].([]any)
+	mrows := make([]store.Member, len(members))
 	for i, m := range members {
 		mrow, _ := m.(map[string]any)
 		line := i + 1
 		if v, ok := mrow["b_line"].(float64); ok {
 			line = int(v)
 		}
-		var facts string
+		mr := store.Member{ID: NewID(), Submission: r.id, FormID: sub.FormID, Status: r.status, Line: line,
+			Rel: fit(str(mrow["b_rel"]), 4), Sex: fit(str(mrow["b_sex"]), 4), Age: num(mrow["b_age"]),
+			MigStatus: fit(str(mrow["mig_status"]), 10), Data: jsonText(mrow)}
 		if i < len(r.memberFacts) {
-			facts = r.memberFacts[i]
+			mr.Facts = r.memberFacts[i]
 		}
-		var pii any
 		if i < len(memberPII) {
-			pii = jsonText(memberPII[i])
+			mr.PII = jsonText(memberPII[i])
 		}
-		if _, err := stmt("insertMember").ExecContext(ctx, NewID(), r.id, r.survey.Form.FormID, r.status, line,
-			fit(str(mrow["b_rel"]), 4), fit(str(mrow["b_sex"]), 4), num(mrow["b_age"]), fit(str(mrow["mig_status"]), 10),
-			jsonText(mrow), pii, facts); err != nil {
-			return fmt.Errorf("ingest: insert member %d: %w", i, err)
-		}
+		mrows[i] = mr
 	}
 	emigrants, _ := r.data["emigrants"].([]any)
+	erows := make([]store.Emigrant, len(emigrants))
 	for i, e := range emigrants {
 		erow, _ := e.(map[string]any)
-		if _, err := stmt("insertEmigrant").ExecContext(ctx, NewID(), r.id, r.survey.Form.FormID, r.status, i+1,
-			fit(str(erow["d_sex"]), 4), num(erow["d_age"]), fit(str(erow["d_country"]), 8), num(erow["d_year_left"]),
-			fit(str(erow["d_reason"]), 20), jsonText(erow)); err != nil {
-			return fmt.Errorf("ingest: insert emigrant %d: %w", i, err)
-		}
+		erows[i] = store.Emigrant{ID: NewID(), Submission: r.id, FormID: sub.FormID, Status: r.status, Line: i + 1,
+			Sex: fit(str(erow["d_sex"]), 4), Age: num(erow["d_age"]), Country: fit(str(erow["d_country"]), 8),
+			YearLeft: num(erow["d_year_left"]), Reason: fit(str(erow["d_reason"]), 20), Data: jsonText(erow)}
 	}
-	return nil
+	return tx.InsertSubmission(ctx, sub, mrows, erows)
 }
 
 func parseTime(s string) (time.Time, bool) {

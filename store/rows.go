@@ -1,0 +1,184 @@
+package store
+
+import "strings"
+
+// Submission is one row of the submissions collection as a push writes it.
+type Submission struct {
+	ID, UUID, FormID string
+	Version          int
+	Survey           string // surveys record id
+	PSU, Dwelling    int
+	Stratum, Region  string
+	Urban            string
+	Weight           float64
+	Date             string // a_date as answered
+	Status           string
+	Enumerator, Team string
+	DeviceID         string
+	Assignment       string
+	StartedAt        string // PocketBase date text, "" when unknown
+	CompletedAt      string
+	DurationS        float64
+	HHSize           int
+	Flags            string // JSON
+	Errors           string // JSON
+	Warnings         string // JSON
+	ErrorCount       int
+	WarningCount     int
+	Data, PII        string // JSON
+	ContentHash      string
+	RawHash          string
+	Lat, Lon         float64 // 0, 0 when there is no fix
+	GPSAccuracy      float64
+	HeadKey          string
+	RosterSig        string
+	Facts            string
+	DuplicateOf      string
+	ConflictOf       string
+	Supersedes       string
+	Seq              int64
+	Created, Updated string
+}
+
+// Member is one row of the household roster (table members).
+type Member struct {
+	ID, Submission, FormID, Status string
+	Line                           int
+	Rel, Sex                       string
+	Age                            float64
+	MigStatus                      string
+	Data                           string // JSON
+	PII                            any    // JSON text, or nil when the survey has no sensitive roster answers
+	Facts                          string
+}
+
+// Emigrant is one row of the emigrants repeat (table emigrants).
+type Emigrant struct {
+	ID, Submission, FormID, Status string
+	Line                           int
+	Sex                            string
+	Age                            float64
+	Country                        string
+	YearLeft                       float64
+	Reason                         string
+	Data                           string // JSON
+}
+
+// Review is one audit record (table reviews).
+type Review struct {
+	ID, Submission, Actor, ActorName, Role string
+	From, To, Action, Note, DuplicateOf    string
+	Created, Updated                       string
+}
+
+// column pairs a column name with the field of T it is written from, so an INSERT's names
+// and values are listed together and cannot drift apart.
+type column[T any] struct {
+	name  string
+	value func(*T) any
+}
+
+func insertSQL[T any](table string, cols []column[T]) string {
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = `"` + c.name + `"`
+	}
+	return "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") VALUES (?" + strings.Repeat(", ?", len(cols)-1) + ")"
+}
+
+func values[T any](cols []column[T], row *T) []any {
+	out := make([]any, len(cols))
+	for i, c := range cols {
+		out[i] = c.value(row)
+	}
+	return out
+}
+
+var submissionColumns = []column[Submission]{
+	{"id", func(s *Submission) any { return s.ID }},
+	{"uuid", func(s *Submission) any { return s.UUID }},
+	{"form_id", func(s *Submission) any { return s.FormID }},
+	{"version", func(s *Submission) any { return s.Version }},
+	{"survey", func(s *Submission) any { return s.Survey }},
+	{"a_psu", func(s *Submission) any { return s.PSU }},
+	{"a_dwelling", func(s *Submission) any { return s.Dwelling }},
+	{"a_stratum", func(s *Submission) any { return s.Stratum }},
+	{"a_region", func(s *Submission) any { return s.Region }},
+	{"a_urban", func(s *Submission) any { return s.Urban }},
+	{"a_weight", func(s *Submission) any { return s.Weight }},
+	{"a_date", func(s *Submission) any { return s.Date }},
+	{"status", func(s *Submission) any { return s.Status }},
+	{"enumerator", func(s *Submission) any { return s.Enumerator }},
+	{"team", func(s *Submission) any { return s.Team }},
+	{"device_id", func(s *Submission) any { return s.DeviceID }},
+	{"assignment", func(s *Submission) any { return s.Assignment }},
+	{"started_at", func(s *Submission) any { return s.StartedAt }},
+	{"completed_at", func(s *Submission) any { return s.CompletedAt }},
+	{"duration_s", func(s *Submission) any { return s.DurationS }},
+	{"hh_size", func(s *Submission) any { return s.HHSize }},
+	{"flags", func(s *Submission) any { return s.Flags }},
+	{"errors", func(s *Submission) any { return s.Errors }},
+	{"warnings", func(s *Submission) any { return s.Warnings }},
+	{"error_count", func(s *Submission) any { return s.ErrorCount }},
+	{"warning_count", func(s *Submission) any { return s.WarningCount }},
+	{"data", func(s *Submission) any { return s.Data }},
+	{"pii", func(s *Submission) any { return s.PII }},
+	{"content_hash", func(s *Submission) any { return s.ContentHash }},
+	{"raw_hash", func(s *Submission) any { return s.RawHash }},
+	{"lat", func(s *Submission) any { return s.Lat }},
+	{"lon", func(s *Submission) any { return s.Lon }},
+	{"gps_accuracy", func(s *Submission) any { return s.GPSAccuracy }},
+	{"head_key", func(s *Submission) any { return s.HeadKey }},
+	{"roster_sig", func(s *Submission) any { return s.RosterSig }},
+	{"facts", func(s *Submission) any { return s.Facts }},
+	{"duplicate_of", func(s *Submission) any { return s.DuplicateOf }},
+	{"conflict_of", func(s *Submission) any { return s.ConflictOf }},
+	{"supersedes", func(s *Submission) any { return s.Supersedes }},
+	{"seq", func(s *Submission) any { return s.Seq }},
+	{"created", func(s *Submission) any { return s.Created }},
+	{"updated", func(s *Submission) any { return s.Updated }},
+}
+
+var memberColumns = []column[Member]{
+	{"id", func(m *Member) any { return m.ID }},
+	{"submission", func(m *Member) any { return m.Submission }},
+	{"form_id", func(m *Member) any { return m.FormID }},
+	{"status", func(m *Member) any { return m.Status }},
+	{"line", func(m *Member) any { return m.Line }},
+	{"b_rel", func(m *Member) any { return m.Rel }},
+	{"b_sex", func(m *Member) any { return m.Sex }},
+	{"b_age", func(m *Member) any { return m.Age }},
+	{"mig_status", func(m *Member) any { return m.MigStatus }},
+	{"data", func(m *Member) any { return m.Data }},
+	{"pii", func(m *Member) any { return m.PII }},
+	{"facts", func(m *Member) any { return m.Facts }},
+}
+
+var emigrantColumns = []column[Emigrant]{
+	{"id", func(e *Emigrant) any { return e.ID }},
+	{"submission", func(e *Emigrant) any { return e.Submission }},
+	{"form_id", func(e *Emigrant) any { return e.FormID }},
+	{"status", func(e *Emigrant) any { return e.Status }},
+	{"line", func(e *Emigrant) any { return e.Line }},
+	{"d_sex", func(e *Emigrant) any { return e.Sex }},
+	{"d_age", func(e *Emigrant) any { return e.Age }},
+	{"d_country", func(e *Emigrant) any { return e.Country }},
+	{"d_year_left", func(e *Emigrant) any { return e.YearLeft }},
+	{"d_reason", func(e *Emigrant) any { return e.Reason }},
+	{"data", func(e *Emigrant) any { return e.Data }},
+}
+
+var reviewColumns = []column[Review]{
+	{"id", func(r *Review) any { return r.ID }},
+	{"submission", func(r *Review) any { return r.Submission }},
+	{"actor", func(r *Review) any { return r.Actor }},
+	{"actor_name", func(r *Review) any { return r.ActorName }},
+	{"role", func(r *Review) any { return r.Role }},
+	{"from", func(r *Review) any { return r.From }},
+	{"to", func(r *Review) any { return r.To }},
+	{"action", func(r *Review) any { return r.Action }},
+	{"note", func(r *Review) any { return r.Note }},
+	{"duplicate_of", func(r *Review) any { return r.DuplicateOf }},
+	{"created", func(r *Review) any { return r.Created }},
+	{"updated", func(r *Review) any { return r.Updated }},
+}

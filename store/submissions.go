@@ -1,0 +1,224 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Stored is what a push needs to know of a submission already stored: its receipt.
+type Stored struct {
+	ID, UUID, ContentHash, Status, DuplicateOf string
+	Errors, Warnings, Flags                    string // JSON as stored ("" for NULL)
+}
+
+// Candidate is a live submission of the same PSU that may be the same household.
+type Candidate struct {
+	ID, UUID         string
+	Dwelling         int
+	Lat, Lon, GPSAcc sql.NullFloat64
+	HeadKey          string
+	RosterSig        string
+}
+
+// Box is a latitude/longitude rectangle.
+type Box struct{ LatLo, LatHi, LonLo, LonHi float64 }
+
+// Assignment is the part of an assignments record a push needs.
+type Assignment struct {
+	ID, Survey, Enumerator string
+	PSU, Dwelling          float64
+	Stratum, Region, Urban string
+	Weight                 float64
+}
+
+func scanStored(rows *sql.Rows) ([]Stored, error) {
+	defer rows.Close()
+	var out []Stored
+	for rows.Next() {
+		var st Stored
+		var errs, warns, flags sql.NullString
+		if err := rows.Scan(&st.ID, &st.ContentHash, &st.Status, &errs, &warns, &st.DuplicateOf, &flags); err != nil {
+			return nil, fmt.Errorf("store: scan submission: %w", err)
+		}
+		st.Errors, st.Warnings, st.Flags = errs.String, warns.String, flags.String
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
+
+// ByUUID lists the submissions stored under a device's id, oldest first.
+func (t *Tx) ByUUID(ctx context.Context, uuid string) ([]Stored, error) {
+	rows, err := t.stmt(ctx, t.s.ws.byUUID).QueryContext(ctx, uuid)
+	if err != nil {
+		return nil, fmt.Errorf("store: submissions by id: %w", err)
+	}
+	return scanStored(rows)
+}
+
+// UUIDOf is the device id of a submission record ("" when there is none).
+func (t *Tx) UUIDOf(ctx context.Context, recordID string) (string, error) {
+	return uuidOf(ctx, t.stmt(ctx, t.s.ws.uuidOf), recordID)
+}
+
+// UUIDOf reads the device id of a submission record from the read pool.
+func (s *Store) UUIDOf(ctx context.Context, recordID string) (string, error) {
+	return uuidOf(ctx, s.rs.uuidOf, recordID)
+}
+
+func uuidOf(ctx context.Context, st *sql.Stmt, recordID string) (string, error) {
+	var u string
+	err := st.QueryRowContext(ctx, recordID).Scan(&u)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: submission id of record %s: %w", recordID, err)
+	}
+	return u, nil
+}
+
+// ByContent finds a live submission of the survey with the same content hash.
+func (t *Tx) ByContent(ctx context.Context, formID, hash string) (id, uuid string, found bool, err error) {
+	err = t.stmt(ctx, t.s.ws.byContent).QueryRowContext(ctx, formID, hash).Scan(&id, &uuid)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", "", false, nil
+	case err != nil:
+		return "", "", false, fmt.Errorf("store: content lookup: %w", err)
+	}
+	return id, uuid, true, nil
+}
+
+// InPSU lists live submissions of the PSU at the dwelling or with a GPS point in box.
+func (t *Tx) InPSU(ctx context.Context, formID string, psu, dwelling int, box Box) ([]Candidate, error) {
+	rows, err := t.stmt(ctx, t.s.ws.inPSU).QueryContext(ctx, formID, psu, dwelling, box.LatLo, box.LatHi, box.LonLo, box.LonHi)
+	if err != nil {
+		return nil, fmt.Errorf("store: PSU lookup: %w", err)
+	}
+	defer rows.Close()
+	var out []Candidate
+	for rows.Next() {
+		var c Candidate
+		if err := rows.Scan(&c.ID, &c.UUID, &c.Dwelling, &c.Lat, &c.Lon, &c.GPSAcc, &c.HeadKey, &c.RosterSig); err != nil {
+			return nil, fmt.Errorf("store: PSU scan: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Supersedable reads the first submission stored under uuid: what a correction replaces.
+func (t *Tx) Supersedable(ctx context.Context, uuid string) (id, status, enumerator string, found bool, err error) {
+	err = t.stmt(ctx, t.s.ws.supersedable).QueryRowContext(ctx, uuid).Scan(&id, &status, &enumerator)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", "", "", false, nil
+	case err != nil:
+		return "", "", "", false, fmt.Errorf("store: supersedes lookup: %w", err)
+	}
+	return id, status, enumerator, true, nil
+}
+
+// NextSubmissionSeq allocates the next SubmissionChangeSeq value.
+func (t *Tx) NextSubmissionSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := t.stmt(ctx, t.s.ws.nextSubmSeq).QueryRowContext(ctx).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("store: next submission seq: %w", err)
+	}
+	return seq, nil
+}
+
+// Supersede marks submission old and its rows superseded by record by, at time ts, with a
+// new change seq (so caches and incremental exports see it withdrawn).
+func (t *Tx) Supersede(ctx context.Context, old, by, ts string) error {
+	seq, err := t.NextSubmissionSeq(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := t.stmt(ctx, t.s.ws.supersedeSubmission).ExecContext(ctx, by, seq, ts, old); err != nil {
+		return fmt.Errorf("store: supersede %s: %w", old, err)
+	}
+	if _, err := t.stmt(ctx, t.s.ws.supersedeMembers).ExecContext(ctx, old); err != nil {
+		return fmt.Errorf("store: supersede members of %s: %w", old, err)
+	}
+	if _, err := t.stmt(ctx, t.s.ws.supersedeEmigrants).ExecContext(ctx, old); err != nil {
+		return fmt.Errorf("store: supersede emigrants of %s: %w", old, err)
+	}
+	return nil
+}
+
+// InsertSubmission writes a submission with its roster rows.
+func (t *Tx) InsertSubmission(ctx context.Context, sub *Submission, members []Member, emigrants []Emigrant) error {
+	if _, err := t.stmt(ctx, t.s.ws.insertSubmission).ExecContext(ctx, values(submissionColumns, sub)...); err != nil {
+		return fmt.Errorf("store: insert submission: %w", err)
+	}
+	ins := t.stmt(ctx, t.s.ws.insertMember)
+	for i := range members {
+		if _, err := ins.ExecContext(ctx, values(memberColumns, &members[i])...); err != nil {
+			return fmt.Errorf("store: insert member %d: %w", i+1, err)
+		}
+	}
+	ins = t.stmt(ctx, t.s.ws.insertEmigrant)
+	for i := range emigrants {
+		if _, err := ins.ExecContext(ctx, values(emigrantColumns, &emigrants[i])...); err != nil {
+			return fmt.Errorf("store: insert emigrant %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+// InsertReview writes an audit record.
+func (t *Tx) InsertReview(ctx context.Context, r *Review) error {
+	if _, err := t.stmt(ctx, t.s.ws.insertReview).ExecContext(ctx, values(reviewColumns, r)...); err != nil {
+		return fmt.Errorf("store: insert review: %w", err)
+	}
+	return nil
+}
+
+// ByRawHashes reads, from the read pool, the stored submissions whose exact bytes hash to
+// one of hashes (a device resending what it sent before), keyed by that hash.
+func (s *Store) ByRawHashes(ctx context.Context, hashes []string) (map[string]Stored, error) {
+	if len(hashes) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(hashes))
+	for i, h := range hashes {
+		args[i] = h
+	}
+	q := `SELECT raw_hash, id, uuid, status, errors, warnings, duplicate_of, flags FROM submissions
+		WHERE raw_hash IN (?` + strings.Repeat(",?", len(hashes)-1) + `)`
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: resend lookup: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]Stored{}
+	for rows.Next() {
+		var h string
+		var st Stored
+		var errs, warns, flags sql.NullString
+		if err := rows.Scan(&h, &st.ID, &st.UUID, &st.Status, &errs, &warns, &st.DuplicateOf, &flags); err != nil {
+			return nil, fmt.Errorf("store: resend scan: %w", err)
+		}
+		st.Errors, st.Warnings, st.Flags = errs.String, warns.String, flags.String
+		out[h] = st
+	}
+	return out, rows.Err()
+}
+
+// Assignment reads an assignment from the read pool (nil when there is none).
+func (s *Store) Assignment(ctx context.Context, id string) (*Assignment, error) {
+	a := &Assignment{ID: id}
+	err := s.rs.assignment.QueryRowContext(ctx, id).Scan(&a.Survey, &a.Enumerator, &a.PSU, &a.Dwelling,
+		&a.Stratum, &a.Region, &a.Urban, &a.Weight)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: assignment %s: %w", id, err)
+	}
+	return a, nil
+}
