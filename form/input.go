@@ -113,7 +113,7 @@ func (st *vstate) loadRepeat(rep *Field, raw any, parent int) {
 	for i, e := range rows {
 		g := first + i
 		rs := &r.rows[g]
-		*rs = rowState{parent: parent, local: i, slots: make([]slot, rep.nslots)}
+		*rs = rowState{parent: parent, local: i, slots: r.newSlots(rep.nslots)}
 		m, ok := e.(map[string]any)
 		if !ok {
 			st.add(false, key{top: rep.ord, row: g, ord: -1}, st.rowPath(rep, g), "type",
@@ -182,4 +182,18 @@ func (st *vstate) unknown(m map[string]any, rep *Field, row int) {
 			st.add(false, key{top: rep.ord, row: row, ord: math.MaxInt - 1}, st.rowPath(rep, row)+"."+k, "type", msg)
 		}
 	}
+}
+
+// newSlots returns n cleared slots for a new row, from the repeat's
+// backing store (reused across validations, see putState).
+func (r *repState) newSlots(n int) []slot {
+	if len(r.slots)+n > cap(r.slots) {
+		// A new backing store; rows already made keep the old one.
+		r.slots = make([]slot, 0, max(2*cap(r.slots), 8*n))
+	}
+	l := len(r.slots)
+	r.slots = r.slots[:l+n]
+	sl := r.slots[l : l+n : l+n]
+	clear(sl)
+	return sl
 }

@@ -29,7 +29,7 @@ func (st *vstate) output(data map[string]any) map[string]any {
 			out.set(rep.Key, nil)
 			continue
 		}
-		if r.n == 0 || rep.repeat != nil || (!rep.hasCalc && !st.anyCleared(rep)) {
+		if r.n == 0 || rep.repeat != nil || (!rep.hasCalc && !r.anyCleared) {
 			continue
 		}
 		var rows []any // copied on the first row that changes
@@ -110,19 +110,6 @@ func sameKind(raw any, v Value) bool {
 		return v.kind == KindString || v.kind == KindDate
 	case bool:
 		return v.kind == KindBool
-	}
-	return false
-}
-
-// anyCleared reports whether a non-relevant answer was dropped in a row.
-func (st *vstate) anyCleared(rep *Field) bool {
-	r := &st.reps[rep.repIdx]
-	for i := range r.rows {
-		for _, sl := range r.rows[i].slots {
-			if sl.cleared {
-				return true
-			}
-		}
 	}
 	return false
 }

@@ -25,12 +25,13 @@ type slot struct {
 }
 
 type repState struct {
-	rows    []rowState
-	slots   []slot // backing store of the rows' slots
-	src     []any  // the rows as sent
-	n       int    // rows visible to expressions (0 when not relevant)
-	bad     bool   // the repeat is not a list
-	cleared bool   // rows sent for a repeat that does not apply
+	rows       []rowState
+	slots      []slot // backing store of the rows' slots
+	src        []any  // the rows as sent
+	n          int    // rows visible to expressions (0 when not relevant)
+	bad        bool   // the repeat is not a list
+	cleared    bool   // rows sent for a repeat that does not apply
+	anyCleared bool   // a row had a non-relevant answer dropped
 }
 
 type rowState struct {

@@ -140,6 +140,9 @@ func (st *vstate) step(f *Field, row int) {
 			st.add(true, st.fieldKey(f, row), st.path(f, row), "relevance",
 				fmt.Sprintf("%s was answered but does not apply (asked only if %s); the answer is cleared", f.title(), relevantText(f)))
 			sl.cleared = true
+			if f.repeat != nil {
+				st.reps[f.repeat.repIdx].anyCleared = true
+			}
 		}
 		sl.v = Value{}
 		return
