@@ -61,10 +61,16 @@ func TestCheckCommand(t *testing.T) {
 	array := filepath.Join(dir, "in.json")
 	os.WriteFile(array, []byte("["+strings.Join(lines, ",")+"]"), 0o644)
 
-	for _, in := range []string{jsonl, array} {
+	pushBody := filepath.Join(dir, "push.json")
+	os.WriteFile(pushBody, []byte(`{"device_id": "t", "submissions": [`+strings.Join(lines, ",")+"]}"), 0o644)
+	kinds := map[string]string{jsonl: "read JSON lines", array: "read a JSON array", pushBody: "read a push body"}
+	for _, in := range []string{jsonl, array, pushBody} {
 		code, out, stderr := runCheck(t, in)
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", in, code, stderr)
+		}
+		if !strings.Contains(stderr, kinds[in]) {
+			t.Errorf("%s: stderr %q does not say %q", in, stderr, kinds[in])
 		}
 		sc := bufio.NewScanner(strings.NewReader(out))
 		i := 0
