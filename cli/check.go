@@ -209,9 +209,8 @@ func peekNonSpace(br *bufio.Reader) (byte, error) {
 	}
 }
 
-// exit2 reports err and exits with code 2 (unreadable input), as the command promises.
+// exit2 reports err and ends the command with exit code 2 (unreadable input), as it promises.
 func exit2(err error) error {
 	fmt.Fprintln(os.Stderr, "error:", err)
-	os.Exit(2)
-	return err
+	return exitError(2)
 }

@@ -17,12 +17,8 @@ import (
 // TestMain lets a test run `check` as a real process (its exit code is part of the contract).
 func TestMain(m *testing.M) {
 	if args := os.Getenv("FIELDBASE_TEST_CHECK"); args != "" {
-		cmd := checkCommand()
-		cmd.SetArgs(strings.Split(args, "\x00"))
-		if err := cmd.Execute(); err != nil {
-			os.Exit(1)
-		}
-		os.Exit(0)
+		code, _ := Standalone(append([]string{"check"}, strings.Split(args, "\x00")...))
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }
