@@ -37,6 +37,7 @@ func Register(app core.App) *Server {
 	s.bindAssignments()
 	s.bindReview()
 	s.bindEnrich()
+	s.bindEdits()
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		s.routes(se)
 		return se.Next()

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"time"
 
 	"fieldbase/form"
@@ -43,7 +44,7 @@ type Store struct {
 
 	// AfterCommit, when set, is told what a push wrote once it is durable (record events,
 	// realtime, caches). It runs on the pushing request; it must not fail the push.
-	AfterCommit func(written []Written)
+	AfterCommit func(ctx context.Context, written []Written)
 }
 
 func (s *Store) now() time.Time {
