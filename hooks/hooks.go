@@ -38,6 +38,7 @@ func Register(app core.App) *Server {
 	s.bindReview()
 	s.bindEnrich()
 	s.bindEdits()
+	s.bindAppTokens()
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		s.routes(se)
 		return se.Next()
@@ -83,5 +84,7 @@ func (s *Server) routes(se *core.ServeEvent) {
 	api.POST("/review/bulk", s.reviewBulk)
 	api.GET("/review/summary", s.reviewSummary)
 	s.extraRoutes(api)
+	s.appTokenRoutes(api)
+	s.openrosaRoutes(se.Router)
 	s.consoleRoutes(se)
 }
