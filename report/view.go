@@ -228,4 +228,3 @@ func join(s []string) string {
 	}
 	return out
 }
-
