@@ -158,10 +158,10 @@ func TestValidateRules(t *testing.T) {
 		{name: "required in row", mutate: func(_ *Envelope, d map[string]any) { delete(kid(d, 1), "k_school") }, errors: []string{"kids[1].k_school required"}},
 		{name: "required in group", mutate: func(_ *Envelope, d map[string]any) { delete(d, "inq") }, errors: []string{"inq required"}},
 		{name: "not required", mutate: func(_ *Envelope, d map[string]any) { delete(d, "f"); delete(d, "x") }},
-		{name: "relevance", mutate: func(_ *Envelope, d map[string]any) { kid(d, 0)["k_school"] = "no" }, errors: []string{"kids[0].k_school relevance"}},
-		{name: "relevance of group", mutate: func(_ *Envelope, d map[string]any) { d["q"] = "no" }, errors: []string{"inq relevance"}},
+		{name: "relevance", mutate: func(_ *Envelope, d map[string]any) { kid(d, 0)["k_school"] = "no" }, warnings: []string{"kids[0].k_school relevance"}},
+		{name: "relevance of group", mutate: func(_ *Envelope, d map[string]any) { d["q"] = "no" }, warnings: []string{"inq relevance"}},
 		{name: "not relevant and absent", mutate: func(_ *Envelope, d map[string]any) { d["q"] = "no"; delete(d, "inq") }},
-		{name: "relevance of repeat", mutate: func(_ *Envelope, d map[string]any) { d["n"] = 0.0 }, errors: []string{"name relevance", "kids relevance"}},
+		{name: "relevance of repeat", mutate: func(_ *Envelope, d map[string]any) { d["n"] = 0.0 }, warnings: []string{"name relevance", "kids relevance"}},
 		{name: "not relevant repeat empty", mutate: func(_ *Envelope, d map[string]any) {
 			d["n"] = 0.0
 			delete(d, "name")
@@ -190,7 +190,8 @@ func TestValidateRules(t *testing.T) {
 			kid(d, 0)["k_school"] = "yes"
 			kid(d, 1)["k_age"] = 30.0
 			d["zzz"] = true
-		}, errors: []string{"id type", "x type", "name required", "kids[0].k_school relevance", "kids[1].k_age constraint", "kids[1].k_age check", "zzz type"}},
+		}, errors: []string{"id type", "x type", "name required", "kids[1].k_age constraint", "kids[1].k_age check", "zzz type"},
+			warnings: []string{"kids[0].k_school relevance"}},
 	})
 }
 
@@ -326,14 +327,22 @@ func TestParseEnvelope(t *testing.T) {
 	if probs != nil || env.Version != 2 || env.Data["n"] != 1.0 {
 		t.Errorf("%+v %v", env, probs)
 	}
-	for body, path := range map[string]string{
-		`{"version": "2"}`: "version",
-		`{"data": [1]}`:    "data",
-		`[1]`:              "",
-		`{"id": `:          "",
+	// A field of the wrong type is a problem of an envelope that is still read (push stores
+	// it as invalid); no object, no JSON or no id is a refusal (no envelope).
+	const id = `"id": "3f2c8a4e-1b7d-4c59-9e0a-6d2f4b8c1a73", `
+	for body, want := range map[string]struct {
+		path    string
+		refused bool
+	}{
+		`{` + id + `"version": "2", "data": {}}`:  {"version", false},
+		`{` + id + `"data": [1]}`:                 {"data", false},
+		`{` + id + `"started_at": 5, "data": {}}`: {"started_at", false},
+		`{"version": 2}`:                          {"id", true},
+		`[1]`:                                     {"", true},
+		`{"id": `:                                 {"", true},
 	} {
 		env, probs := ParseEnvelope([]byte(body))
-		if env != nil || len(probs) != 1 || probs[0].Path != path || probs[0].Rule != "type" {
+		if (env == nil) != want.refused || len(probs) != 1 || probs[0].Path != want.path {
 			t.Errorf("%s: %+v %v", body, env, probs)
 		}
 	}
