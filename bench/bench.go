@@ -256,7 +256,7 @@ func (b *Bench) Run(ctx context.Context) error {
 	fill := opt.IndicatorHouseholds > 0 && (haveInd || haveExp)
 
 	rejects := opt.Decisions / 10
-	need := opt.Runs * opt.PushHouseholds
+	need := opt.Runs * (opt.PushHouseholds + opt.openrosaHouseholds())
 	if fill {
 		need = max(need, opt.IndicatorHouseholds+rejects)
 	}
@@ -353,6 +353,9 @@ func (b *Bench) Run(ctx context.Context) error {
 	b.figure("pb_record_api_server_cpu_ms_per_household", median(pbCPU), "ms")
 	b.figure("push_vs_raw_cpu", median(vsRawCPU), "ratio")
 	b.figure("push_vs_pb_record_api_cpu", median(vsPBCPU), "ratio")
+	if err := b.openrosaRuns(ctx, ca, accA, gen, push, pushCPU); err != nil {
+		return err
+	}
 
 	// 2. Resending batches already received: every item answered `exists`.
 	var resend, resendCPU []float64
@@ -372,7 +375,7 @@ func (b *Bench) Run(ctx context.Context) error {
 	b.logf("server peak RSS during the resends: %.0f MB", b.notePeak(true))
 
 	// 3. Fill: push through the route up to the households indicators and export read.
-	pushed := opt.Runs * opt.PushHouseholds
+	pushed := opt.Runs * (opt.PushHouseholds + opt.openrosaHouseholds())
 	if fill && pushed < opt.IndicatorHouseholds+rejects {
 		n := opt.IndicatorHouseholds + rejects - pushed
 		b.logf("filling: pushing %d more households through the route …", n)
