@@ -22,4 +22,5 @@ func Register(app *pocketbase.PocketBase, srv *hooks.Server) {
 	app.RootCmd.AddCommand(benchCommand(app))
 	app.RootCmd.AddCommand(exportCommand(app))
 	app.RootCmd.AddCommand(indicatorsCommand(app, srv))
+	app.RootCmd.AddCommand(reportCommand(app, srv))
 }
