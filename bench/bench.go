@@ -256,7 +256,7 @@ func (b *Bench) Run(ctx context.Context) error {
 	fill := opt.IndicatorHouseholds > 0 && (haveInd || haveExp)
 
 	rejects := opt.Decisions / 10
-	need := opt.Runs * opt.PushHouseholds
+	need := opt.Runs * (opt.PushHouseholds + opt.openrosaHouseholds())
 	if fill {
 		need = max(need, opt.IndicatorHouseholds+rejects)
 	}
@@ -355,6 +355,9 @@ func (b *Bench) Run(ctx context.Context) error {
 	b.figure("pb_record_api_server_cpu_ms_per_household", median(pbCPU), "ms")
 	b.figure("push_vs_raw_cpu", median(vsRawCPU), "ratio")
 	b.figure("push_vs_pb_record_api_cpu", median(vsPBCPU), "ratio")
+	if err := b.openrosaRuns(ctx, ca, accA, gen, push, pushCPU); err != nil {
+		return err
+	}
 
 	// 2. Resending batches already received: every item answered `exists`.
 	var resend, resendCPU []float64
@@ -373,7 +376,7 @@ func (b *Bench) Run(ctx context.Context) error {
 	b.figure("resend_server_cpu_us_per_submission", median(resendCPU), "us")
 	b.logf("server peak RSS during the resends: %.0f MB", b.notePeak(true))
 
-	pushed := opt.Runs * opt.PushHouseholds
+	pushed := opt.Runs * (opt.PushHouseholds + opt.openrosaHouseholds())
 
 	// 2b. Latency with many devices at once, and bytes on the wire plain and gzip.
 	lat, n, err := pushLatency(ctx, ca, tokens, gen, latRounds, latSize)
