@@ -158,10 +158,10 @@ func TestValidateRules(t *testing.T) {
 		{name: "required in row", mutate: func(_ *Envelope, d map[string]any) { delete(kid(d, 1), "k_school") }, errors: []string{"kids[1].k_school required"}},
 		{name: "required in group", mutate: func(_ *Envelope, d map[string]any) { delete(d, "inq") }, errors: []string{"inq required"}},
 		{name: "not required", mutate: func(_ *Envelope, d map[string]any) { delete(d, "f"); delete(d, "x") }},
-		{name: "relevance", mutate: func(_ *Envelope, d map[string]any) { kid(d, 0)["k_school"] = "no" }, errors: []string{"kids[0].k_school relevance"}},
-		{name: "relevance of group", mutate: func(_ *Envelope, d map[string]any) { d["q"] = "no" }, errors: []string{"inq relevance"}},
+		{name: "relevance", mutate: func(_ *Envelope, d map[string]any) { kid(d, 0)["k_school"] = "no" }, warnings: []string{"kids[0].k_school relevance"}},
+		{name: "relevance of group", mutate: func(_ *Envelope, d map[string]any) { d["q"] = "no" }, warnings: []string{"inq relevance"}},
 		{name: "not relevant and absent", mutate: func(_ *Envelope, d map[string]any) { d["q"] = "no"; delete(d, "inq") }},
-		{name: "relevance of repeat", mutate: func(_ *Envelope, d map[string]any) { d["n"] = 0.0 }, errors: []string{"name relevance", "kids relevance"}},
+		{name: "relevance of repeat", mutate: func(_ *Envelope, d map[string]any) { d["n"] = 0.0 }, warnings: []string{"name relevance", "kids relevance"}},
 		{name: "not relevant repeat empty", mutate: func(_ *Envelope, d map[string]any) {
 			d["n"] = 0.0
 			delete(d, "name")
@@ -190,7 +190,8 @@ func TestValidateRules(t *testing.T) {
 			kid(d, 0)["k_school"] = "yes"
 			kid(d, 1)["k_age"] = 30.0
 			d["zzz"] = true
-		}, errors: []string{"id type", "x type", "name required", "kids[0].k_school relevance", "kids[1].k_age constraint", "kids[1].k_age check", "zzz type"}},
+		}, errors: []string{"id type", "x type", "name required", "kids[1].k_age constraint", "kids[1].k_age check", "zzz type"},
+			warnings: []string{"kids[0].k_school relevance"}},
 	})
 }
 
