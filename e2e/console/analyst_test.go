@@ -163,28 +163,33 @@ func TestAnalystWorkspace(t *testing.T) {
 			return nil
 		},
 	}
-	for _, id := range []string{"dl-csv", "dl-sdmx", "dl-json", "dl-gaps", "dl-report"} {
-		run(t, ctx, click("#"+id))
-	}
-	deadline := time.Now().Add(90 * time.Second)
-	for name, check := range want {
-		path := filepath.Join(dl, name)
+	// One button at a time, each file checked when it lands (a loaded machine serves slowly).
+	for _, d := range []struct{ id, name string }{
+		{"dl-csv", "mhs-indicators-by-MIGRATORY_STATUS-SEX.csv"},
+		{"dl-sdmx", "mhs-indicators-by-MIGRATORY_STATUS-SEX.sdmx.csv"},
+		{"dl-json", "mhs-indicators-by-MIGRATORY_STATUS-SEX.json"},
+		{"dl-gaps", "mhs-gaps-by-MIGRATORY_STATUS.csv"},
+		{"dl-report", "mhs-migration-profile.html"},
+	} {
+		start := time.Now()
+		run(t, ctx, click("#"+d.id))
+		path := filepath.Join(dl, d.name)
 		for {
 			b, err := os.ReadFile(path)
 			if err == nil && len(b) > 0 {
-				if err := check(b); err != nil {
-					t.Errorf("%s: %v", name, err)
+				if err := want[d.name](b); err != nil {
+					t.Errorf("%s: %v", d.name, err)
 				}
 				break
 			}
-			if time.Now().After(deadline) {
+			if time.Since(start) > 60*time.Second {
 				entries, _ := os.ReadDir(dl)
 				var got []string
 				for _, e := range entries {
 					got = append(got, e.Name())
 				}
-				t.Errorf("no download %s (the folder has %v)", name, got)
-				break
+				page := text(t, ctx, "section.downloads")
+				t.Fatalf("button %s saved no %s within 60 s (the folder has %v; the page says %q)", d.id, d.name, got, page)
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
