@@ -3,11 +3,11 @@ package indicators
 import (
 	"os"
 	"runtime"
-	"syscall"
-	"time"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"fieldbase/synth"
 )
