@@ -200,6 +200,9 @@ func Load(catalogJSON []byte, sv *form.Survey) (*Catalog, error) {
 	if err := c.loadIndicators(&f); err != nil {
 		return nil, err
 	}
+	if err := c.checkAreas(); err != nil {
+		return nil, err
+	}
 	c.sizeHint = make([]atomic.Int64, len(c.Indicators)+2)
 	return c, nil
 }
