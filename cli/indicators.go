@@ -13,7 +13,7 @@ import (
 )
 
 func indicatorsCommand(app *pocketbase.PocketBase, srv *hooks.Server) *cobra.Command {
-	cmd := &cobra.Command{Use: "indicators", Short: "Indicator facts maintenance"}
+	cmd := &cobra.Command{Use: "indicators", Short: "Maintain the stored indicator facts (rebuild them after schemas/indicators.json changed)"}
 	var survey string
 	var all bool
 	rebuild := &cobra.Command{

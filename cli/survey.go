@@ -10,18 +10,18 @@ import (
 )
 
 func surveyCommand(app *pocketbase.PocketBase) *cobra.Command {
-	cmd := &cobra.Command{Use: "survey", Short: "Manage survey versions"}
+	cmd := &cobra.Command{Use: "survey", Short: "Install survey versions into a data dir (survey add FILE)"}
 	cmd.AddCommand(&cobra.Command{
 		Use:          "add FILE",
 		Short:        "Install a new survey version from a JSON definition (see schemas/mhs.json) or an XLSForm .xlsx",
 		Args:         cobra.ExactArgs(1),
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			def, err := readDefinition(args[0])
-			if err != nil {
+			if err := requireData(app); err != nil {
 				return err
 			}
-			if err := requireData(app); err != nil {
+			def, err := readDefinition(args[0])
+			if err != nil {
 				return err
 			}
 			if err := app.RunAllMigrations(); err != nil {
