@@ -2,8 +2,8 @@ package form
 
 import (
 	"errors"
-	"regexp"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
