@@ -149,3 +149,7 @@ func (l *loader) settings(m map[string]string) {
 	}
 	l.s.FormID, l.s.Version, l.s.Title = st.FormID, st.Version, st.Title
 }
+
+// FormIDPattern is FormIDProblem's rule as a regular expression (with a
+// maximum length of 100), for the surveys collection's form_id field.
+const FormIDPattern = `^[^\s/\x00-\x1f\x7f]([^/\x00-\x1f\x7f]*[^\s/\x00-\x1f\x7f])?$`

@@ -3,6 +3,7 @@ package form
 import (
 	"errors"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -173,5 +174,16 @@ func TestMetadata(t *testing.T) {
 	}
 	if c := s.Checks(); len(c) != 3 || c[1].Scope != "kids" || c[1].Field != "k_age" || c[0].Severity != "warning" || c[0].Scope != "form" {
 		t.Errorf("checks %+v", c[1])
+	}
+}
+
+// TestFormIDRule: the surveys collection's pattern and the loader's rule agree.
+func TestFormIDRule(t *testing.T) {
+	re := regexp.MustCompile(FormIDPattern)
+	for _, id := range []string{"mhs", "RHoMIS_Core", "household-survey:2025", "a b", "x", "é", "", " a", "a ", "a/b", "a\x00b", "a\tb", "ab\n"} {
+		ok := FormIDProblem(id) == ""
+		if re.MatchString(id) != ok {
+			t.Errorf("%q: pattern %v, FormIDProblem %q", id, re.MatchString(id), FormIDProblem(id))
+		}
 	}
 }

@@ -28,8 +28,20 @@ func readWorkbook(data []byte) ([]sheetData, error) {
 	}
 	defer f.Close()
 	var out []sheetData
-	for _, name := range f.GetSheetList() {
-		rows, err := f.GetRows(name)
+	list := f.GetSheetList()
+	for _, name := range list {
+		if len(list) > 1 && !wantedSheet(name) {
+			// Help sheets and notes can be large: only the sheets a form is read from.
+			out = append(out, sheetData{Name: name})
+			continue
+		}
+		var opts []excelize.Options
+		if low := strings.ToLower(strings.TrimSpace(name)); low == "choices" || low == "external_choices" {
+			// Lists are names and labels: read as stored, without number formatting
+			// (a third of the time on long lists).
+			opts = append(opts, excelize.Options{RawCellValue: true})
+		}
+		rows, err := f.GetRows(name, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("xlsform: sheet %s: %w", name, err)
 		}
@@ -84,4 +96,13 @@ func readAll(r io.Reader) ([]byte, error) {
 		return nil, fmt.Errorf("xlsform: reading the workbook: %w", err)
 	}
 	return data, nil
+}
+
+// wantedSheet reports whether the loader reads a sheet of this name.
+func wantedSheet(name string) bool {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "survey", "choices", "settings", "external_choices", "checks":
+		return true
+	}
+	return false
 }
