@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"fieldbase/form"
 )
@@ -20,12 +21,17 @@ import (
 // An element that is not a row of the survey means the instance is not of this form
 // (another version, another form): that is an *Error, not a stored invalid household.
 func (in *Instance) Envelope(s *form.Survey, deviceID string) ([]byte, error) {
-	if in.Root != Root {
-		return nil, bad("the submission's root element is <%s>, not <%s>: it is not an instance of an XForm served here", in.Root, Root)
+	root := Root(s)
+	if in.Root != root {
+		return nil, bad("the submission's root element is <%s>, not <%s>: it is not an instance of an XForm served here", in.Root, root)
 	}
 	data := map[string]any{}
-	if err := fill(s, in.root, nil, data, "/"+Root); err != nil {
+	t := treeOf(s)
+	if err := t.fill(in.root, nil, data, "/"+root); err != nil {
 		return nil, err
+	}
+	if a := t.audit; a != nil && in.Audit != "" {
+		data[a.Key] = in.Audit
 	}
 	env := map[string]any{
 		"id":      strings.TrimPrefix(in.InstanceID, "uuid:"),
@@ -51,8 +57,44 @@ func (in *Instance) Envelope(s *form.Survey, deviceID string) ([]byte, error) {
 	return json.Marshal(env)
 }
 
-// fill copies the answers under n (whose row is parent: nil for the root) into data.
-func fill(s *form.Survey, n *node, parent *form.Field, data map[string]any, path string) error {
+// tree is a survey's rows by parent and element name (names repeat across groups).
+type tree struct {
+	s     *form.Survey
+	kids  map[*form.Field]map[string]*form.Field
+	audit *form.Field
+}
+
+var trees sync.Map // *form.Survey -> *tree
+
+func treeOf(s *form.Survey) *tree {
+	if t, ok := trees.Load(s); ok {
+		return t.(*tree)
+	}
+	t := &tree{s: s, kids: map[*form.Field]map[string]*form.Field{}}
+	for _, f := range s.Rows() {
+		if controls[f.Type].modelOnly {
+			continue
+		}
+		if f.Type == "audit" {
+			t.audit = f
+			continue
+		}
+		m := t.kids[f.Parent()]
+		if m == nil {
+			m = map[string]*form.Field{}
+			t.kids[f.Parent()] = m
+		}
+		if m[f.Name] == nil {
+			m[f.Name] = f
+		}
+	}
+	v, _ := trees.LoadOrStore(s, t)
+	return v.(*tree)
+}
+
+// fill copies the answers under n (whose row is parent: nil for the root) into data, the
+// answers object of the level (the household, or a row of the enclosing repeat).
+func (t *tree) fill(n *node, parent *form.Field, data map[string]any, path string) error {
 	for _, k := range n.kids {
 		if k.template {
 			continue
@@ -60,23 +102,23 @@ func fill(s *form.Survey, n *node, parent *form.Field, data map[string]any, path
 		if parent == nil && k.name == "meta" {
 			continue
 		}
-		f := s.Field(k.name)
-		if f == nil || f.Parent() != parent {
-			return bad("%s/%s is not a question of survey %s version %d: the form on the device is not the one served here; download it again", path, k.name, s.FormID, s.Version)
+		f := t.kids[parent][k.name]
+		if f == nil {
+			return bad("%s/%s is not a question of survey %s version %s: the form on the device is not the one served here; download it again", path, k.name, t.s.FormID, Version(t.s))
 		}
 		p := path + "/" + k.name
 		switch f.Type {
 		case "group":
-			if err := fill(s, k, f, data, p); err != nil {
+			if err := t.fill(k, f, data, p); err != nil {
 				return err
 			}
 		case "repeat":
 			row := map[string]any{}
-			if err := fill(s, k, f, row, p); err != nil {
+			if err := t.fill(k, f, row, p); err != nil {
 				return err
 			}
-			rows, _ := data[f.Name].([]any)
-			data[f.Name] = append(rows, row)
+			rows, _ := data[f.Key].([]any)
+			data[f.Key] = append(rows, row)
 		case "note":
 		default:
 			if len(k.kids) > 0 {
@@ -85,7 +127,7 @@ func fill(s *form.Survey, n *node, parent *form.Field, data map[string]any, path
 			if k.text == "" {
 				continue
 			}
-			data[f.Name] = Value(f.Type, k.text)
+			data[f.Key] = Value(f.Type, k.text)
 		}
 	}
 	return nil
@@ -99,20 +141,20 @@ func Value(typ, text string) any {
 		if x, err := strconv.ParseInt(text, 10, 64); err == nil && math.Abs(float64(x)) < 1<<53 {
 			return float64(x)
 		}
-	case "decimal":
+	case "decimal", "range":
 		if x, err := strconv.ParseFloat(text, 64); err == nil && !math.IsInf(x, 0) && !math.IsNaN(x) {
 			return x
 		}
-	case "select_multiple":
+	case "select_multiple", "rank":
 		words := strings.Fields(text)
 		list := make([]any, len(words))
 		for i, w := range words {
 			list[i] = w
 		}
 		return list
-	case "geopoint":
+	case "geopoint", "start-geopoint", "background-geopoint":
 		return geopoint(text)
-	case "datetime", "dateTime":
+	case "datetime", "dateTime", "start", "end":
 		return DateTime(text)
 	}
 	return text

@@ -32,6 +32,7 @@ type Instance struct {
 	Version string // root @version
 	// From meta (OpenRosa metadata); "uuid:" is kept as sent.
 	InstanceID, DeprecatedID, TimeStart, TimeEnd, DeviceID string
+	Audit                                                  string // meta/audit: the audit log's file name
 
 	root *node
 }
@@ -150,6 +151,8 @@ func Parse(data []byte) (*Instance, error) {
 				in.TimeEnd = m.text
 			case metaDeviceID:
 				in.DeviceID = m.text
+			case metaAudit:
+				in.Audit = m.text
 			}
 		}
 	}

@@ -17,9 +17,10 @@ import (
 func InstanceXML(s *form.Survey, env map[string]any) []byte {
 	var b bytes.Buffer
 	b.WriteString(`<?xml version="1.0"?>` + "\n")
-	fmt.Fprintf(&b, `<%s xmlns:jr="http://openrosa.org/javarosa" xmlns:orx="http://openrosa.org/xforms" id="%s" version="%s">`, Root, esc(s.FormID), Version(s))
+	root := Root(s)
+	fmt.Fprintf(&b, `<%s xmlns:jr="http://openrosa.org/javarosa" xmlns:orx="http://openrosa.org/xforms" id="%s" version="%s">`, root, esc(s.FormID), esc(Version(s)))
 	data, _ := env["data"].(map[string]any)
-	writeNodes(&b, s, nil, data)
+	writeNodes(&b, treeOf(s), nil, data)
 	b.WriteString("<meta>")
 	str := func(k string) string { v, _ := env[k].(string); return v }
 	elem := func(name, text string) {
@@ -34,31 +35,36 @@ func InstanceXML(s *form.Survey, env map[string]any) []byte {
 	if sup := str("supersedes"); sup != "" {
 		elem(metaDeprecated, "uuid:"+sup)
 	}
-	b.WriteString("</meta></" + Root + ">\n")
+	if a := treeOf(s).audit; a != nil {
+		if v, ok := data[a.Key].(string); ok {
+			elem(metaAudit, v)
+		}
+	}
+	b.WriteString("</meta></" + root + ">\n")
 	return b.Bytes()
 }
 
-func writeNodes(b *bytes.Buffer, s *form.Survey, parent *form.Field, data map[string]any) {
-	for _, f := range s.Rows() {
-		if f.Parent() != parent {
+func writeNodes(b *bytes.Buffer, t *tree, parent *form.Field, data map[string]any) {
+	for _, f := range t.s.Rows() {
+		if f.Parent() != parent || t.kids[parent][f.Name] != f {
 			continue
 		}
 		switch f.Type {
 		case "group":
 			b.WriteString("<" + f.Name + ">")
-			writeNodes(b, s, f, data)
+			writeNodes(b, t, f, data)
 			b.WriteString("</" + f.Name + ">")
 		case "repeat":
-			rows, _ := data[f.Name].([]any)
+			rows, _ := data[f.Key].([]any)
 			for _, r := range rows {
 				row, _ := r.(map[string]any)
 				b.WriteString("<" + f.Name + ">")
-				writeNodes(b, s, f, row)
+				writeNodes(b, t, f, row)
 				b.WriteString("</" + f.Name + ">")
 			}
 		case "note":
 		default:
-			v, ok := data[f.Name]
+			v, ok := data[f.Key]
 			if !ok || v == nil {
 				continue
 			}
