@@ -2,8 +2,8 @@ package console
 
 import (
 	"bytes"
-	"context"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"io/fs"
 	"net/http"
