@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
 	"fieldbase/ingest"
@@ -78,8 +79,10 @@ func (s *Server) Store() (*ingest.Store, error) {
 
 func (s *Server) routes(se *core.ServeEvent) {
 	api := se.Router.Group("/api")
-	api.POST("/sync/push", s.push)
-	api.GET("/sync/pull", s.pull)
+	// Devices on poor networks: both sync routes answer gzip when asked (Accept-Encoding);
+	// a push body may be sent gzipped (Content-Encoding, see readBody).
+	api.POST("/sync/push", s.push).Bind(apis.GzipWithConfig(apis.GzipConfig{MinLength: 512}))
+	api.GET("/sync/pull", s.pull).Bind(apis.GzipWithConfig(apis.GzipConfig{MinLength: 512}))
 	api.POST("/submissions/{id}/review", s.reviewOne)
 	api.POST("/review/bulk", s.reviewBulk)
 	api.GET("/review/summary", s.reviewSummary)
