@@ -31,6 +31,10 @@ func (s *Server) consoleRoutes(se *core.ServeEvent) {
 	// The app: its files, and index.html for any other path outside /api and /_ (the app
 	// routes on the hash, so this only matters for a reload of a bookmarked path).
 	se.Router.GET("/{path...}", apis.Static(ui.Files(), true)).BindFunc(func(e *core.RequestEvent) error {
+		if p := e.Request.URL.Path; strings.HasPrefix(p, "/api/") || p == "/api" || strings.HasPrefix(p, "/_/") {
+			// An unknown API path stays a JSON 404, not the app's page.
+			return e.NotFoundError("", nil)
+		}
 		e.Response.Header().Set("Cache-Control", "no-cache")
 		return e.Next()
 	})

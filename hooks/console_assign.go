@@ -270,7 +270,7 @@ func (s *Server) consoleProgress(e *core.RequestEvent) error {
 		return apiError(http.StatusForbidden, "the analyst role may not do this")
 	}
 	p := dbx.Params{}
-	scopeA, scopeS := "1", "1"
+	scopeA := "1"
 	teams := sc.teams
 	if t := e.Request.URL.Query().Get("team"); t != "" {
 		if sc.role == RoleSupervisor && !contains(teams, t) {
@@ -282,8 +282,7 @@ func (s *Server) consoleProgress(e *core.RequestEvent) error {
 		if len(teams) == 0 {
 			teams = []string{""}
 		}
-		list := bindList(p, "t", teams)
-		scopeA, scopeS = "a.team IN ("+list+")", "team IN ("+list+")"
+		scopeA = "a.team IN (" + bindList(p, "t", teams) + ")"
 	}
 	type prog struct {
 		Key         string `db:"k" json:"key"`
@@ -296,26 +295,28 @@ func (s *Server) consoleProgress(e *core.RequestEvent) error {
 	}
 	query := func(key, name string) ([]prog, error) {
 		var out []prog
-		err := s.app.DB().NewQuery(`WITH a AS (SELECT a.id, a.a_psu, a.a_dwelling, a.enumerator, a.team, sv.form_id FROM assignments a
-				JOIN surveys sv ON sv.id = a.survey WHERE a.status != 'cancelled' AND ` + scopeA + `),
-			s AS (SELECT form_id, a_psu, a_dwelling, team, MAX(status = 'approved') AS ap, MAX(status = 'rejected') AS rj
-				FROM submissions WHERE status NOT IN ('superseded', 'duplicate') AND ` + scopeS + ` GROUP BY form_id, a_psu, a_dwelling, team)
-			SELECT ` + key + ` AS k, ` + name + ` AS name, COUNT(*) AS assigned, SUM(s.ap IS NOT NULL) AS received,
-				SUM(COALESCE(s.ap, 0)) AS approved, SUM(COALESCE(s.rj, 0) AND NOT COALESCE(s.ap, 0)) AS rejected,
-				SUM(s.ap IS NULL) AS outstanding
-			FROM a LEFT JOIN s ON s.form_id = a.form_id AND s.a_psu = a.a_psu AND s.a_dwelling = a.a_dwelling AND s.team = a.team
-			LEFT JOIN users u ON u.id = a.enumerator
+		// Per assignment, its households are found through the (form_id, a_psu, a_dwelling)
+		// index: the cost follows the assignments, not the team's submissions.
+		live := `FROM submissions s WHERE s.form_id = sv.form_id AND s.a_psu = a.a_psu AND s.a_dwelling = a.a_dwelling
+			AND s.team = a.team AND s.status NOT IN ('superseded', 'duplicate')`
+		err := s.app.DB().NewQuery(`SELECT ` + key + ` AS k, ` + name + ` AS name, COUNT(*) AS assigned, SUM(x.rc > 0) AS received,
+				SUM(x.ap) AS approved, SUM(x.rj AND NOT x.ap) AS rejected, SUM(x.rc = 0) AS outstanding
+			FROM (SELECT a.a_psu, a.enumerator, (SELECT COUNT(*) ` + live + `) AS rc,
+					EXISTS (SELECT 1 ` + live + ` AND s.status = 'approved') AS ap,
+					EXISTS (SELECT 1 ` + live + ` AND s.status = 'rejected') AS rj
+				FROM assignments a JOIN surveys sv ON sv.id = a.survey WHERE a.status != 'cancelled' AND ` + scopeA + `) x
+			LEFT JOIN users u ON u.id = x.enumerator
 			GROUP BY k ORDER BY ` + key).Bind(p).All(&out)
 		if out == nil {
 			out = []prog{}
 		}
 		return out, err
 	}
-	byPSU, err := query("a.a_psu", "''")
+	byPSU, err := query("x.a_psu", "''")
 	if err != nil {
 		return fmt.Errorf("console: progress by PSU: %w", err)
 	}
-	byEnum, err := query("a.enumerator", "COALESCE(MAX(u.name), '')")
+	byEnum, err := query("x.enumerator", "COALESCE(MAX(u.name), '')")
 	if err != nil {
 		return fmt.Errorf("console: progress by enumerator: %w", err)
 	}

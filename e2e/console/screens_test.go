@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"fieldbase/synth"
 )
@@ -70,8 +71,8 @@ func TestCompareDuplicate(t *testing.T) {
 	}
 	diffs := eval[int](t, ctx, `document.querySelectorAll("table.compare-table tr.differs").length`)
 	said := text(t, ctx, "h1")
-	if !strings.Contains(said, fmt.Sprintf("(%d answers differ)", diffs)) {
-		t.Errorf("heading %q does not match the %d highlighted rows", said, diffs)
+	if diffs != 1 || !strings.Contains(said, "(1 answer differs)") {
+		t.Errorf("one answer (the weight) was changed: heading %q, %d highlighted rows", said, diffs)
 	}
 	screenshot(t, ctx, "compare")
 	// A is the flagged one (the later household): keep B, mark A as duplicate.
@@ -249,8 +250,9 @@ func TestKeyboardOnly(t *testing.T) {
 	run(t, ctx, chromedp.KeyEvent("o"), css(`article.household`), css(`.decide button.primary`), chromedp.KeyEvent("a"), waitText(".hh-head", "Approved"))
 	screenshot(t, ctx, "keyboard-approved")
 	// Each screen: Tab reaches its main controls.
-	for _, s := range []struct{ key, want string }{{"a", "textarea[name=csv]"}, {"q", "main table a"}, {"s", "main table a.hh"}} {
-		run(t, ctx, chromedp.KeyEvent("g"), chromedp.KeyEvent(s.key), css(s.want), chromedp.Sleep(300*time.Millisecond))
+	for _, s := range []struct{ key, path, want string }{{"a", "assignments", "textarea[name=csv]"}, {"q", "quality", "main table a"}, {"s", "submissions", "main table a.hh"}} {
+		run(t, ctx, chromedp.KeyEvent(kb.Escape), chromedp.KeyEvent("g"), chromedp.KeyEvent(s.key), until(fmt.Sprintf(`location.hash.startsWith("#/%s")`, s.path)),
+			css(s.want), chromedp.Sleep(300*time.Millisecond))
 		reached := false
 		for i := 0; i < 60 && !reached; i++ {
 			run(t, ctx, chromedp.KeyEvent("\t"))
@@ -258,6 +260,10 @@ func TestKeyboardOnly(t *testing.T) {
 		}
 		if !reached {
 			t.Errorf("g %s: 60 Tabs never reach %s", s.key, s.want)
+		}
+		if s.key == "q" {
+			run(t, ctx, until(`document.querySelectorAll("figure.chart svg").length >= 3`))
+			screenshot(t, ctx, "quality")
 		}
 		outline := eval[string](t, ctx, `getComputedStyle(document.activeElement).outlineStyle`)
 		if outline == "none" {

@@ -29,7 +29,7 @@ export function Chart({ make, deps = [], label }) {
       if (!live || !ref.current) return;
       const fig = make(Plot, ref.current.clientWidth || 600);
       ref.current.replaceChildren(fig);
-    }, setError);
+    }).catch((err) => live && setError(err));
     return () => { live = false; };
   }, deps);
   return html`<figure class="chart" role="img" aria-label=${label}><div ref=${ref}></div>${error && html`<p class="err">${error.message}</p>`}</figure>`;

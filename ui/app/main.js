@@ -61,6 +61,7 @@ function Help({ onClose }) {
       <dt><kbd>a</kbd></dt><dd>approve (household screen)</dd>
       <dt><kbd>r</kbd></dt><dd>reject with a note (household screen)</dd>
       <dt><kbd>/</kbd></dt><dd>search</dd>
+      <dt><kbd>Esc</kbd></dt><dd>leave a text field (the shortcuts work again)</dd>
       <dt><kbd>?</kbd></dt><dd>this help</dd>
     </dl>
     <form method="dialog"><button class="primary">Close</button></form>
@@ -74,6 +75,12 @@ function Shell({ me, onSignOut }) {
   useEffect(() => {
     let g = false;
     function onKey(ev) {
+      if (ev.key === 'Escape' && ev.target.closest('input, textarea, select')) {
+        // Leave a field so that the single-key shortcuts work again.
+        ev.target.blur();
+        document.getElementById('main')?.focus({ preventScroll: true });
+        return;
+      }
       if (ev.target.closest('input, textarea, select, [contenteditable]') || ev.ctrlKey || ev.metaKey || ev.altKey) return;
       if (ev.key === '?') { setHelp(true); return; }
       // "g x" goes to a screen; the second key is not seen by the screen's own shortcuts.

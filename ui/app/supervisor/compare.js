@@ -29,7 +29,7 @@ function Compare({ me, params }) {
   const canDecide = me.role !== 'analyst';
   return html`<section class="compare">
     <nav class="crumbs"><a href="#/submissions">← Submissions</a></nav>
-    <h1>Compare two households <span class="muted">(${data.differences} answers differ)</span></h1>
+    <h1>Compare two households <span class="muted">(${data.differences === 1 ? '1 answer differs' : `${data.differences} answers differ`})</span></h1>
     <div class="sides"><${Side} s=${data.a} label="A"/><${Side} s=${data.b} label="B"/></div>
     ${canDecide && html`<div class="buttons card" role="group" aria-label="Which to keep">
       <button type="button" disabled=${!open(data.b)} onClick=${() => mark(data.b, data.a)}>Keep A, mark B as duplicate</button>

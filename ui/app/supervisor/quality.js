@@ -44,9 +44,9 @@ function Quality({ me, query }) {
       <div class="cols">
         <section class="card"><h2>Interviews per day</h2>
           <${Chart} label="Interviews per day by enumerator" deps=${[data]} make=${(Plot, width) => Plot.plot({
-            width, height: 240, marginLeft: 40, x: { type: 'band', label: null, tickFormat: (d) => d.slice(5), ticks: 8 }, y: { grid: true, label: 'interviews' },
+            width, height: 240, marginLeft: 40, x: { type: 'utc', label: null }, y: { grid: true, label: 'interviews' },
             color: { legend: true },
-            marks: [Plot.barY(data.per_day, { x: 'date', y: 'n', fill: 'enumerator', tip: true }), Plot.ruleY([0])] })}/>
+            marks: [Plot.rectY(data.per_day, { x: (d) => new Date(d.date), interval: 'day', y: 'n', fill: 'enumerator', tip: true }), Plot.ruleY([0])] })}/>
         </section>
         <section class="card"><h2>Median interview duration</h2>
           <${Chart} label="Median duration by enumerator" deps=${[data]} make=${(Plot, width) => Plot.plot({
