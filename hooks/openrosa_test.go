@@ -124,7 +124,7 @@ func TestOpenRosaFormList(t *testing.T) {
 		t.Fatalf("want the one active survey, got %d: %s", len(fl.Forms), a.body)
 	}
 	f := fl.Forms[0]
-	if f.FormID != "mhs" || f.Version != "1" || f.Name == "" || !strings.HasPrefix(f.Hash, "md5:") || f.ManifestURL != "" {
+	if f.FormID != "mhs" || f.Version != "2" || f.Name == "" || !strings.HasPrefix(f.Hash, "md5:") || f.ManifestURL != "" {
 		t.Errorf("form entry: %+v", f)
 	}
 	if !strings.HasPrefix(f.DownloadURL, base+"/") {
@@ -137,7 +137,7 @@ func TestOpenRosaFormList(t *testing.T) {
 			t.Fatalf("download %d: status %d, md5 of the bytes %x != list hash %s", i, d.status, sum, f.Hash)
 		}
 	}
-	if !bytes.Contains(a.body, []byte("/openrosa/key/"+tok+"/forms/mhs/1/form.xml")) {
+	if !bytes.Contains(a.body, []byte("/openrosa/key/"+tok+"/forms/mhs/2/form.xml")) {
 		t.Errorf("download URL not in the list: %s", a.body)
 	}
 }
