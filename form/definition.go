@@ -40,7 +40,14 @@ func Load(data []byte) (*Survey, error) {
 	if err := json.Unmarshal(data, &top); err != nil {
 		return nil, &DefinitionError{Problems: []string{"definition is not a JSON object: " + err.Error()}}
 	}
-	l := newLoader(false)
+	sheets := false
+	if raw, ok := top["xlsform"]; ok {
+		// Written by Definition.JSON from a workbook: pyxform's rules.
+		if err := json.Unmarshal(raw, &sheets); err != nil {
+			return nil, &DefinitionError{Problems: []string{"xlsform: must be true or false"}}
+		}
+	}
+	l := newLoader(sheets)
 	keys := make([]string, 0, len(top))
 	for k := range top {
 		keys = append(keys, k)
@@ -48,12 +55,12 @@ func Load(data []byte) (*Survey, error) {
 	slices.Sort(keys)
 	for _, k := range keys {
 		switch k {
-		case "settings", "survey", "choices", "checks", "external_choices":
+		case "settings", "survey", "choices", "checks", "external_choices", "xlsform":
 		default:
 			l.problem("unknown section %q (expected settings, survey, choices, checks)", k)
 		}
 	}
-	def := &Definition{}
+	def := &Definition{Sheets: sheets}
 	if raw := top["settings"]; raw != nil {
 		var m map[string]any
 		if err := json.Unmarshal(raw, &m); err != nil {
@@ -69,9 +76,10 @@ func Load(data []byte) (*Survey, error) {
 	def.Survey = l.jsonSheet("survey", top["survey"])
 	def.Checks = l.jsonSheet("checks", top["checks"])
 	def.ExternalChoices = l.jsonSheet("external_choices", top["external_choices"])
-	if top["settings"] == nil {
+	if top["settings"] == nil && !sheets {
 		l.problem("settings: missing (form_id and version are required)")
 	}
+
 	return l.load(def)
 }
 
@@ -123,10 +131,16 @@ func (l *loader) jsonSheet(sheet string, raw json.RawMessage) []Row {
 		if s, ok := row["name"].(string); ok {
 			name = strings.TrimSpace(s)
 		}
-		for k := range row {
-			cells[k] = l.jsonCell(sheet, i+1, row, name, k)
+		num := i + 1
+		if n, ok := row["_row"].(float64); ok && l.sheets {
+			num = int(n)
 		}
-		out[i] = Row{Num: i + 1, Cells: cells}
+		for k := range row {
+			if k != "_row" {
+				cells[k] = l.jsonCell(sheet, num, row, name, k)
+			}
+		}
+		out[i] = Row{Num: num, Cells: cells}
 	}
 	return out
 }
@@ -149,4 +163,37 @@ func (l *loader) jsonCell(sheet string, num int, row map[string]any, name, col s
 	}
 	l.problem("%s: must be text", l.at(sheet, num, name, col))
 	return ""
+}
+
+// JSON renders the definition in the JSON format form.Load reads; a
+// definition from a spreadsheet is marked ("xlsform": true) so that it is
+// loaded again with pyxform's rules and its spreadsheet row numbers.
+func (d *Definition) JSON() ([]byte, error) {
+	rows := func(rs []Row) []map[string]any {
+		out := make([]map[string]any, len(rs))
+		for i, r := range rs {
+			m := make(map[string]any, len(r.Cells)+1)
+			for k, v := range r.Cells {
+				m[k] = v
+			}
+			if d.Sheets {
+				m["_row"] = r.Num
+			}
+			out[i] = m
+		}
+		return out
+	}
+	top := map[string]any{
+		"settings": d.Settings,
+		"survey":   rows(d.Survey),
+		"choices":  rows(d.Choices),
+		"checks":   rows(d.Checks),
+	}
+	if len(d.ExternalChoices) > 0 {
+		top["external_choices"] = rows(d.ExternalChoices)
+	}
+	if d.Sheets {
+		top["xlsform"] = true
+	}
+	return json.MarshalIndent(top, "", " ")
 }
