@@ -44,7 +44,7 @@ func writeRUnits(ctx context.Context, db *sql.DB, dir string) (int, int, error) 
 	if err != nil {
 		return 0, 0, err
 	}
-	c, err := indicators.Load(schemas.Indicators, sv)
+	c, err := indicators.LoadPooled(schemas.Indicators, sv)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -116,6 +116,9 @@ func writeRUnits(ctx context.Context, db *sql.DB, dir string) (int, int, error) 
 	var ib, db2 bytes.Buffer
 	ib.WriteString("id,unit,kind,scale\n")
 	for _, in := range c.Indicators {
+		if !in.Measured() { // no population in v1 households: nothing for R to estimate
+			continue
+		}
 		u := "P"
 		if in.Unit == indicators.Household {
 			u = "H"

@@ -176,6 +176,7 @@ func TestOpenRosaRealClient(t *testing.T) {
 	or.appTokenURL() // a second tablet's token, made through the REST API
 	base := or.cliTokenURL(filepath.Join(t.TempDir(), "collect-qr.png"))
 	env := fiveMembers(t)
+	synth.V2(env, 5) // the form list offers the newest version, mhs v2: the income module answered too
 	// A tablet's GPS gives an altitude too (Collect sends "lat lon alt acc").
 	env["data"].(map[string]any)["a_gps"].(map[string]any)["altitude"] = 1350.5
 	rep := runCollect(t, dir, base, "mhs", env["data"].(map[string]any), "--resend", "yes")

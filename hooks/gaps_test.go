@@ -197,7 +197,7 @@ func TestIndicatorsReadable(t *testing.T) {
 			Labels map[string]string
 		} `json:"dimensions"`
 	}
-	if err := json.Unmarshal(body, &cat); code != 200 || err != nil || len(cat.Indicators) != 21 || len(cat.Areas) < 11 {
+	if err := json.Unmarshal(body, &cat); code != 200 || err != nil || len(cat.Indicators) != 25 || len(cat.Areas) < 11 {
 		t.Fatalf("catalog: %d %v %.300s", code, err, body)
 	}
 	for _, in := range cat.Indicators {

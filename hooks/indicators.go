@@ -51,7 +51,7 @@ func IndicatorCatalog(sv *form.Survey) (*indicators.Catalog, error) {
 	if len(catalogs.m) >= 32 { // surveys reloaded many times: drop the old compiled forms
 		clear(catalogs.m)
 	}
-	c, err := indicators.Load(raw, sv)
+	c, err := indicators.LoadPooled(raw, sv)
 	catalogs.m[sv] = catalogEntry{c, err}
 	return c, err
 }

@@ -257,7 +257,7 @@ func TestIndicatorCatalogShipped(t *testing.T) {
 		t.Fatal("mhs not installed")
 	}
 	c, err := hooks.IndicatorCatalog(sv.Form)
-	if err != nil || c == nil || len(c.Indicators) != 21 {
+	if err != nil || c == nil || len(c.Indicators) != 25 {
 		t.Fatalf("catalog %v, %v", c, err)
 	}
 	if again, _ := hooks.IndicatorCatalog(sv.Form); again != c {

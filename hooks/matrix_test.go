@@ -193,12 +193,12 @@ func seedMatrix(t *testing.T, s *server) matrixTargets {
 }
 
 // mhsV2 is the mhs definition as version 2 (a valid new survey for the create row).
-func mhsV2(t *testing.T) map[string]any {
+func mhsNewVersion(t *testing.T) map[string]any {
 	var def map[string]any
 	if err := json.Unmarshal(schemas.MHS, &def); err != nil {
 		t.Fatal(err)
 	}
-	def["settings"].(map[string]any)["version"] = 2
+	def["settings"].(map[string]any)["version"] = 3 // v1 and v2 are installed by the migrations
 	return def
 }
 
@@ -260,7 +260,7 @@ func TestRoleMatrix(t *testing.T) {
 			{"teams", fx.teamA, map[string]any{"region": "R9"}, map[string]any{"name": "Team Z"}},
 			{"users", fx.enumA1, map[string]any{"name": "New Name"}, map[string]any{"email": "new@example.org", "password": "password123",
 				"passwordConfirm": "password123", "role": "analyst"}},
-			{"surveys", m.survey, map[string]any{"title": "Renamed"}, map[string]any{"form_id": "mhs", "version": 2, "status": "active", "definition": mhsV2(t)}},
+			{"surveys", m.survey, map[string]any{"title": "Renamed"}, map[string]any{"form_id": "mhs", "version": 3, "status": "active", "definition": mhsNewVersion(t)}},
 			{"assignments", fx.assignA1, map[string]any{"notes": "knock twice"}, map[string]any{"survey": m.survey, "enumerator": fx.enumA1,
 				"team": fx.teamA, "a_psu": 5, "a_dwelling": 5}},
 			{"submissions", m.received, map[string]any{"review_note": "seen"}, map[string]any{"uuid": newID(), "form_id": "mhs", "status": "received"}},

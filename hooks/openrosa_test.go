@@ -131,7 +131,7 @@ func TestOpenRosaFormList(t *testing.T) {
 		t.Fatalf("want the one active survey, got %d: %s", len(fl.Forms), a.body)
 	}
 	f := fl.Forms[0]
-	if f.FormID != "mhs" || f.Version != "1" || f.Name == "" || !strings.HasPrefix(f.Hash, "md5:") || f.ManifestURL != "" {
+	if f.FormID != "mhs" || f.Version != "2" || f.Name == "" || !strings.HasPrefix(f.Hash, "md5:") || f.ManifestURL != "" {
 		t.Errorf("form entry: %+v", f)
 	}
 	if !strings.HasPrefix(f.DownloadURL, base+"/") {
@@ -144,7 +144,7 @@ func TestOpenRosaFormList(t *testing.T) {
 			t.Fatalf("download %d: status %d, md5 of the bytes %x != list hash %s", i, d.status, sum, f.Hash)
 		}
 	}
-	if !bytes.Contains(a.body, []byte("/openrosa/key/"+tok+"/forms/mhs/1/form.xml")) {
+	if !bytes.Contains(a.body, []byte("/openrosa/key/"+tok+"/forms/mhs/2/form.xml")) {
 		t.Errorf("download URL not in the list: %s", a.body)
 	}
 }
@@ -180,10 +180,12 @@ func TestOpenRosaFormListEscaping(t *testing.T) {
 	if len(fl.Forms) != 1 || fl.Forms[0].Name != "Health & <migration> survey" {
 		t.Errorf("formID filter: %s", one.body)
 	}
-	rec, _ := s.App.FindFirstRecordByFilter("surveys", "form_id = 'mhs'")
-	rec.Set("status", "retired")
-	if err := s.App.Save(rec); err != nil {
-		t.Fatal(err)
+	recs, _ := s.App.FindRecordsByFilter("surveys", "form_id = 'mhs'", "", 0, 0) // v1 and v2
+	for _, rec := range recs {
+		rec.Set("status", "retired")
+		if err := s.App.Save(rec); err != nil {
+			t.Fatal(err)
+		}
 	}
 	a = orRequest(t, "GET", base+"/formList", nil, "", nil)
 	if bytes.Contains(a.body, []byte("<formID>mhs</formID>")) {

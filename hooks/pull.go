@@ -85,9 +85,12 @@ func (s *Server) pull(e *core.RequestEvent) error {
 	seen := map[string]bool{}
 	var decided []string
 	if cursor == 0 {
-		// A new device gets every active survey, whether or not its install left a change.
+		// A new device gets every active survey, whether or not its install left a change: the
+		// newest active version of each (older versions stay installed, so devices that still
+		// run them keep syncing, but nobody starts on one).
 		var ids []string
-		s.app.DB().NewQuery("SELECT id FROM surveys WHERE status = 'active' ORDER BY form_id, version").Column(&ids)
+		s.app.DB().NewQuery(`SELECT id FROM surveys s WHERE status = 'active' AND version =
+			(SELECT MAX(version) FROM surveys t WHERE t.form_id = s.form_id AND t.status = 'active') ORDER BY form_id`).Column(&ids)
 		for _, id := range ids {
 			seen["survey:"+id] = true
 			if sv := s.surveyJSON(id); sv != nil {

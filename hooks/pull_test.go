@@ -44,8 +44,9 @@ func TestPullSurveysAndCursor(t *testing.T) {
 		t.Fatalf("pull: %d %v", code, body)
 	}
 	surveys := body["surveys"].([]any)
-	if len(surveys) != 1 || surveys[0].(map[string]any)["form_id"] != "mhs" {
-		t.Fatalf("first pull surveys: %v", surveys)
+	// mhs v1 and v2 are installed: a new device gets the newest active version only.
+	if len(surveys) != 1 || surveys[0].(map[string]any)["form_id"] != "mhs" || surveys[0].(map[string]any)["version"] != 2.0 {
+		t.Fatalf("first pull surveys (want mhs v2 only): %.300v", surveys)
 	}
 	if code, _ := s.do("GET", "/api/sync/pull?cursor=abc", "enumA1", nil); code != 400 {
 		t.Errorf("bad cursor: %d", code)

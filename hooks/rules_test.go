@@ -127,8 +127,8 @@ func TestMigrationsAndSurveyInstalledOnce(t *testing.T) {
 	if err := s.App.RunAllMigrations(); err != nil {
 		t.Fatal(err)
 	}
-	if n := count(t, s, "surveys", "form_id = 'mhs'"); n != 1 {
-		t.Fatalf("after a second migration run: %d mhs surveys", n)
+	if n := count(t, s, "surveys", "form_id = 'mhs'"); n != 2 {
+		t.Fatalf("after a second migration run: %d mhs surveys, want v1 and v2", n)
 	}
 	code, _ := s.do("GET", "/api/health", "", nil)
 	if code != 200 {

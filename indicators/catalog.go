@@ -34,6 +34,7 @@ type Catalog struct {
 	prefix       string // facts prefix: format version "." Hash
 	personRepeat string
 	sv           *form.Survey
+	pooled       bool // LoadPooled: indicators may miss fields of this version
 	stratum      *form.Expr
 	psu          *form.Expr
 	weight       *form.Expr
@@ -82,6 +83,10 @@ type Indicator struct {
 	Definition string
 	Decimals   int
 	Area       string
+
+	// Missing says why the version the catalog was compiled against cannot measure the
+	// indicator ("mhs version 1 has no field g_earn"); "" when it can. See LoadPooled.
+	Missing string
 
 	index       int        // position in Catalog.Indicators
 	key         uint64     // idKey(ID)
@@ -165,6 +170,10 @@ var idPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
 // that do not compile, and inconsistent entries, naming the indicator or
 // dimension and the column.
 func Load(catalogJSON []byte, sv *form.Survey) (*Catalog, error) {
+	return load(catalogJSON, sv, false)
+}
+
+func load(catalogJSON []byte, sv *form.Survey, pooled bool) (*Catalog, error) {
 	if sv == nil {
 		return nil, &LoadError{Err: fmt.Errorf("no survey to compile against")}
 	}
@@ -181,7 +190,7 @@ func Load(catalogJSON []byte, sv *form.Survey) (*Catalog, error) {
 	sum := sha256.Sum256(hashed)
 	c := &Catalog{
 		Survey: f.Survey, Title: f.Title, Hash: hex.EncodeToString(sum[:4]), Areas: f.Areas,
-		personRepeat: f.PersonRepeat, sv: sv,
+		personRepeat: f.PersonRepeat, sv: sv, pooled: pooled,
 		byID: map[string]*Indicator{}, dimByID: map[string]*Dimension{},
 	}
 	c.prefix = factsVersion + "." + c.Hash
@@ -215,6 +224,10 @@ func (c *Catalog) compile(where, column, src, scope string, required bool) (*for
 			return nil, &LoadError{Where: where, Column: column, Err: fmt.Errorf("an expression is required")}
 		}
 		return nil, nil
+	}
+	src, err := expandSettings(c.sv, src)
+	if err != nil {
+		return nil, &LoadError{Where: where, Column: column, Err: err}
 	}
 	e, err := c.sv.Compile(src, scope)
 	if err != nil {
@@ -326,21 +339,27 @@ func (c *Catalog) loadIndicators(f *catalogFile) error {
 			return &LoadError{Where: where, Column: "scale", Err: fmt.Errorf("a positive scale is required (100 for percentages, 1 for a plain mean)")}
 		}
 		in.Scale = *fi.Scale
-		if in.population, err = c.compile(where, "population", fi.Population, scope, true); err != nil {
-			return err
+		if c.pooled {
+			in.Missing = missing(c.sv, fi.Population, fi.Numerator, fi.Denominator, fi.Weight)
 		}
-		if in.numerator, err = c.compile(where, "numerator", fi.Numerator, scope, true); err != nil {
-			return err
-		}
-		if in.denominator, err = c.compile(where, "denominator", fi.Denominator, scope, false); err != nil {
-			return err
+		// An indicator this version cannot measure has no expressions and no facts entries.
+		if in.Missing == "" {
+			if in.population, err = c.compile(where, "population", fi.Population, scope, true); err != nil {
+				return err
+			}
+			if in.numerator, err = c.compile(where, "numerator", fi.Numerator, scope, true); err != nil {
+				return err
+			}
+			if in.denominator, err = c.compile(where, "denominator", fi.Denominator, scope, false); err != nil {
+				return err
+			}
+			if in.weight, err = c.compile(where, "weight", fi.Weight, scope, false); err != nil {
+				return err
+			}
 		}
 		// x = 1 is what makes a proportion, a mean or a rate; a ratio needs its x.
-		if (k == estimate.Ratio) != (in.denominator != nil) {
+		if (k == estimate.Ratio) != (strings.TrimSpace(fi.Denominator) != "") {
 			return &LoadError{Where: where, Column: "denominator", Err: fmt.Errorf("a denominator is required for kind ratio and only for it (kind %s)", fi.Kind)}
-		}
-		if in.weight, err = c.compile(where, "weight", fi.Weight, scope, false); err != nil {
-			return err
 		}
 		c.Indicators = append(c.Indicators, in)
 		c.byID[in.ID] = in

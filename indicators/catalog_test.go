@@ -12,14 +12,14 @@ import (
 
 func TestLoadShipped(t *testing.T) {
 	_, c := mhs(t)
-	if len(c.Indicators) != 21 || len(c.Dimensions) != 7 {
-		t.Fatalf("%d indicators, %d dimensions; want 21 and 7", len(c.Indicators), len(c.Dimensions))
+	if len(c.Indicators) != 25 || len(c.Dimensions) != 7 {
+		t.Fatalf("%d indicators, %d dimensions; want 25 and 7", len(c.Indicators), len(c.Dimensions))
 	}
 	var ids []string
 	for _, in := range c.Indicators {
 		ids = append(ids, in.ID)
 	}
-	if got := strings.Join(ids, " "); got != "MIG1 MIG2 MIG3 HH1 REM1 REM2 REM3 FIN1 SP1 SP2 HLT1 EDU1 LAB1 LAB2 LAB3 LAB4 LAB5 FL1 DIS1 DIS2 SKL1" {
+	if got := strings.Join(ids, " "); got != "MIG1 MIG2 MIG3 HH1 REM1 REM2 REM3 FIN1 SP1 SP2 HLT1 EDU1 LAB1 LAB2 LAB3 LAB4 LAB5 FL1 DIS1 DIS2 SKL1 POV1 POV2 POV3 REM4" {
 		t.Errorf("indicators %s", got)
 	}
 	for id, want := range map[string]struct {
@@ -148,7 +148,7 @@ func TestLoadErrors(t *testing.T) {
 }
 
 func TestHashFollowsContent(t *testing.T) {
-	sv, _ := mhs(t)
+	sv, _ := mhsV2(t)
 	spaced, err := Load(edit(t, func(map[string]any) {}), sv)
 	if err != nil {
 		t.Fatal(err)

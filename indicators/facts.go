@@ -145,7 +145,7 @@ func (w *factsWriter) header(prefix, stratum, psu string, weight float64, wok bo
 // answer missing from an approved but invalid submission) is left out of
 // the population rather than counted as 0.
 func (w *factsWriter) entry(in *Indicator, data map[string]any, row int, weight float64) {
-	if !in.population.Eval(data, row).Bool() {
+	if in.population == nil || !in.population.Eval(data, row).Bool() {
 		return
 	}
 	yv := in.numerator.Eval(data, row)

@@ -21,7 +21,7 @@ func mhs(t testing.TB) (*form.Survey, *Catalog) {
 	mhsOnce.Do(func() {
 		mhsSv, mhsErr = form.Load(schemas.MHS)
 		if mhsErr == nil {
-			mhsCat, mhsErr = Load(schemas.Indicators, mhsSv)
+			mhsCat, mhsErr = LoadPooled(schemas.Indicators, mhsSv)
 		}
 	})
 	if mhsErr != nil {

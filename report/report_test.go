@@ -48,7 +48,7 @@ func synthInput(t testing.TB, n int) (*Input, *indicators.Snapshot) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat, err := indicators.Load(schemas.Indicators, sv)
+	cat, err := indicators.LoadPooled(schemas.Indicators, sv)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,3 +8,9 @@ import _ "embed"
 //
 //go:embed mhs.xlsx
 var MHSWorkbook []byte
+
+// MHSv2Workbook is mhs version 2 as an XLSForm workbook (regenerate it with
+// `go test ./xlsform -run ShippedMHS -update` after changing mhs_v2.json).
+//
+//go:embed mhs_v2.xlsx
+var MHSv2Workbook []byte

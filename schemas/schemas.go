@@ -9,3 +9,10 @@ import _ "embed"
 //
 //go:embed mhs.json
 var MHS []byte
+
+// MHSv2 is mhs version 2: version 1 with the income module (members'
+// earnings, four household income items) and the poverty lines as settings
+// (poverty_line, ppp_factor), questionnaire.md's "Version 2".
+//
+//go:embed mhs_v2.json
+var MHSv2 []byte
