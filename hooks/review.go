@@ -18,9 +18,9 @@ import (
 // Keys of unsaved record data that carry who is reviewing from a request hook (or a custom
 // route) to the model hook that writes the audit record.
 const (
-	actorKey     = "@actor"
-	actorRoleKey = "@actor_role"
-	actorNameKey = "@actor_name"
+	actorKey      = "@actor"
+	actorRoleKey  = "@actor_role"
+	actorNameKey  = "@actor_name"
 	actorTeamsKey = "@actor_teams"
 )
 
