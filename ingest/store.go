@@ -3,6 +3,7 @@ package ingest
 import (
 	"time"
 
+	"fieldbase/dedup"
 	"fieldbase/form"
 	"fieldbase/store"
 )
@@ -37,6 +38,8 @@ type Written struct {
 // Store turns pushed items into stored submissions through DB.
 type Store struct {
 	DB      *store.Store
+	Keys    dedup.Keyed // the deployment's keyed digests (disclosure.Keys); required
+	Quota   Quota       // per enumerator and day; the zero value is DefaultQuota
 	Surveys Surveys
 	Facts   FactsFunc
 	Now     func() time.Time // for tests; time.Now when nil
@@ -44,6 +47,8 @@ type Store struct {
 	// AfterCommit, when set, is told what a push wrote once it is durable (record events,
 	// realtime, caches). It runs on the pushing request; it must not fail the push.
 	AfterCommit func(written []Written)
+
+	usage usageCache // today's use of the quota per enumerator
 }
 
 func (s *Store) now() time.Time {
