@@ -31,7 +31,6 @@ func (s *Store) Push(ctx context.Context, c Caller, raw json.RawMessage) (Outcom
 	return outs[0], errs[0]
 }
 
-
 // PushAll handles the items of one push request in order and says what became of each.
 //
 // Items sent before byte for byte (a device retrying after a lost answer) are answered
