@@ -84,6 +84,8 @@ func (s *Server) bindEnrich() {
 		}
 		return e.Next()
 	})
+	s.app.OnRecordEnrich("submissions").BindFunc(s.enrichSubmission)
+	s.app.OnRecordsListRequest().BindFunc(guardGPSFilters)
 }
 
 // mayReadPII: superusers; supervisors (of the teams the rules already limit them to);
