@@ -28,6 +28,7 @@ var demoTeams = []struct{ name, region string }{{"Team Koshi", "R1"}, {"Team Bag
 func demoCommand(app *pocketbase.PocketBase, srv *hooks.Server) *cobra.Command {
 	var households int
 	var addr string
+	var seedOnly bool
 	cmd := &cobra.Command{
 		Use:          "demo",
 		Short:        "Seed a demo data dir (default pb_demo) with teams, users and synthetic households, then serve it",
@@ -48,6 +49,9 @@ func demoCommand(app *pocketbase.PocketBase, srv *hooks.Server) *cobra.Command {
 				fmt.Fprintf(os.Stderr, "demo data already in %s (delete the folder to start over)\n", app.DataDir())
 			}
 			printLogins()
+			if seedOnly {
+				return nil
+			}
 			err = apis.Serve(app, apis.ServeConfig{HttpAddr: addr, ShowStartBanner: true, AllowedOrigins: []string{"*"}})
 			if errors.Is(err, http.ErrServerClosed) {
 				return nil
@@ -57,6 +61,7 @@ func demoCommand(app *pocketbase.PocketBase, srv *hooks.Server) *cobra.Command {
 	}
 	cmd.Flags().IntVar(&households, "households", 3000, "synthetic households to load")
 	cmd.Flags().StringVar(&addr, "http", "127.0.0.1:8090", "address to serve on")
+	cmd.Flags().BoolVar(&seedOnly, "seed-only", false, "seed the data dir and exit (then run `serve` on it)")
 	return cmd
 }
 

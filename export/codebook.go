@@ -33,7 +33,7 @@ func writeCodebook(w io.Writer, s *Schema, tables []*table, bom bool) error {
 			codes := s.stataCodes(c.list)
 			for i, ch := range s.Lists[c.list] {
 				sv := ""
-				if c.typ == "select_one" && i < len(codes.values) {
+				if (c.typ == "select_one" || c.conv == convEncode) && i < len(codes.values) {
 					sv = strconv.Itoa(codes.values[i])
 				}
 				if err := cw.Write([]string{t.file(), c.name, c.stata, "", "choice", c.field, c.list, ch.Name, ch.Label, sv}); err != nil {

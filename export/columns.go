@@ -163,6 +163,7 @@ func layout(s *Schema, pii bool) (hh *table, reps []*table, rev *table) {
 		reps = append(reps, t)
 	}
 	rev = newTable("reviews", "", reviewColumns(pii))
+	s.labelCoded(append([]*table{hh, rev}, reps...)...)
 	return hh, reps, rev
 }
 

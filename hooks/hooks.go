@@ -44,6 +44,7 @@ func Register(app core.App) *Server {
 	s.bindReview()
 	s.bindEnrich()
 	s.bindAuth()
+	s.bindEdits()
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		// The secret is made at first start, and digests made under another one (an old
 		// data dir, a lost secret) are recomputed before the first request.
@@ -102,4 +103,5 @@ func (s *Server) routes(se *core.ServeEvent) {
 	api.POST("/review/bulk", s.reviewBulk)
 	api.GET("/review/summary", s.reviewSummary)
 	s.extraRoutes(api)
+	s.consoleRoutes(se)
 }

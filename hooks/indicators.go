@@ -108,7 +108,11 @@ func (s *Server) indicators(e *core.RequestEvent) error {
 	if cat == nil {
 		return apiError(http.StatusNotFound, fmt.Sprintf("survey %q has no indicator catalog", survey))
 	}
-	req := indicators.Request{Indicators: splitList(q.Get("indicator")), By: splitList(q.Get("by"))}
+	req := cat.Normalize(indicators.Request{Indicators: splitList(q.Get("indicator")), By: splitList(q.Get("by"))})
+	precision, err := indicators.ParsePrecision(q.Get("precision"), defaultPrecision[format])
+	if err != nil {
+		return apiError(http.StatusBadRequest, err.Error())
+	}
 	var res *indicators.Result
 	snap, err := s.indicatorSnapshot(e.Request.Context(), survey, cat)
 	if err == nil {
@@ -130,17 +134,15 @@ func (s *Server) indicators(e *core.RequestEvent) error {
 	h := e.Response.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("Cache-Control", "no-store")
-	if format != "json" {
-		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-indicators.csv"`, survey))
-	}
+	h.Set("Content-Disposition", downloadName(format, survey, "indicators", req.By, q.Get("download") != ""))
 	e.Response.WriteHeader(http.StatusOK)
 	switch format {
 	case "csv":
-		err = res.WriteCSV(e.Response)
+		err = res.WriteCSVPrecision(e.Response, precision)
 	case "sdmx":
 		err = res.WriteSDMX(e.Response, indicators.SDMXOptions{RefArea: sv.Form.Settings.Country})
 	default:
-		err = res.WriteJSON(e.Response)
+		err = res.WriteJSONPrecision(e.Response, precision)
 	}
 	if err != nil { // the status line is sent: all that is left is to log it
 		s.app.Logger().Error("indicators: writing the answer failed", "survey", survey, "format", format, "error", err)

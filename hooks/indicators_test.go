@@ -148,7 +148,7 @@ func TestIndicatorsRoute(t *testing.T) {
 	code, h, body = indicatorsGet(t, s, "superuser", "survey=mhs&by=URBANISATION&format=csv")
 	recs, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
 	if code != 200 || h.Get("Content-Type") != "text/csv; charset=utf-8" || err != nil ||
-		strings.Join(recs[0], ",") != "indicator,URBANISATION,estimate,se,ci_low,ci_high,n_unweighted,n_weighted,flag" {
+		strings.Join(recs[0], ",") != "indicator,name,sdg,unit,URBANISATION,URBANISATION_label,estimate,se,ci_low,ci_high,n_unweighted,n_weighted,flag" {
 		t.Errorf("csv: %d %s %v %.200s", code, h.Get("Content-Type"), err, body)
 	}
 

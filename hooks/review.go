@@ -92,7 +92,7 @@ func (s *Server) bindReview() {
 				return err
 			}
 			if now != from {
-				return router.NewBadRequestError(fmt.Sprintf("submission %s was decided by someone else meanwhile: it is now %s, not %s; reload it and decide again", e.Record.Id, now, from), nil)
+				return router.NewApiError(http.StatusConflict, fmt.Sprintf("submission %s was decided by someone else meanwhile: it is now %s, not %s; reload it and decide again", e.Record.Id, now, from), nil)
 			}
 			var seq int64
 			if err := tx.DB().NewQuery(store.SubmissionChangeSeq.NextSQL()).Row(&seq); err != nil {
@@ -251,7 +251,7 @@ func (s *Server) applyDecision(auth *core.Record, id string, d review.Decision) 
 	sub.Set("review_note", strings.TrimSpace(d.Note))
 	setActor(sub, auth)
 	if err := s.app.Save(sub); err != nil {
-		res.code, res.Message = http.StatusBadRequest, err.Error()
+		res.code, res.Message = s.saveErrorStatus(err, sub.Id)
 		return res
 	}
 	res.OK, res.Status, res.code = true, to, http.StatusOK

@@ -29,6 +29,7 @@ type Catalog struct {
 	Hash       string // first 8 hex digits of the SHA-256 of the compacted catalog JSON
 	Dimensions []*Dimension
 	Indicators []*Indicator
+	Areas      []Area // the target areas a report is organised by (presentation only)
 
 	prefix       string // facts prefix: format version "." Hash
 	personRepeat string
@@ -56,6 +57,10 @@ type Dimension struct {
 	// PersonOnly dimensions have no household expression: a household
 	// indicator gets only their _T cell.
 	PersonOnly bool
+	// Labels name the codes for people (presentation only: not hashed);
+	// Reference is the code a gap compares the others against by default.
+	Labels    map[string]string
+	Reference string
 
 	pos       int        // position in the facts' code list
 	person    *form.Expr // nil: a person takes its household's code
@@ -72,6 +77,11 @@ type Indicator struct {
 	Scale       float64 // estimates, se and intervals are multiplied by it
 	UnitMeasure string  // SDMX UNIT_MEASURE code
 	UnitName    string
+	// Presentation only (not hashed): what the indicator measures, the
+	// decimals it is shown with, and the target area it reports under.
+	Definition string
+	Decimals   int
+	Area       string
 
 	index       int        // position in Catalog.Indicators
 	key         uint64     // idKey(ID)
@@ -86,6 +96,7 @@ type catalogFile struct {
 	Survey       string `json:"survey"`
 	Title        string `json:"title"`
 	About        string `json:"about"`
+	Areas        []Area `json:"areas"`
 	PersonRepeat string `json:"person_repeat"`
 	Design       struct {
 		Stratum    string `json:"stratum"`
@@ -95,11 +106,13 @@ type catalogFile struct {
 		Responding string `json:"responding"`
 	} `json:"design"`
 	Dimensions []struct {
-		ID        string   `json:"id"`
-		Name      string   `json:"name"`
-		Codes     []string `json:"codes"`
-		Person    string   `json:"person"`
-		Household string   `json:"household"`
+		ID        string            `json:"id"`
+		Name      string            `json:"name"`
+		Codes     []string          `json:"codes"`
+		Person    string            `json:"person"`
+		Household string            `json:"household"`
+		Labels    map[string]string `json:"labels"`
+		Reference string            `json:"reference"`
 	} `json:"dimensions"`
 	Indicators []struct {
 		ID          string   `json:"id"`
@@ -114,6 +127,9 @@ type catalogFile struct {
 		Numerator   string   `json:"numerator"`
 		Denominator string   `json:"denominator"`
 		Weight      string   `json:"weight"`
+		Definition  string   `json:"definition"`
+		Decimals    *int     `json:"decimals"`
+		Area        string   `json:"area"`
 	} `json:"indicators"`
 }
 
@@ -158,13 +174,13 @@ func Load(catalogJSON []byte, sv *form.Survey) (*Catalog, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, &LoadError{Err: fmt.Errorf("bad JSON: %w", err)}
 	}
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, catalogJSON); err != nil {
+	hashed, err := computational(catalogJSON)
+	if err != nil {
 		return nil, &LoadError{Err: fmt.Errorf("bad JSON: %w", err)}
 	}
-	sum := sha256.Sum256(compact.Bytes())
+	sum := sha256.Sum256(hashed)
 	c := &Catalog{
-		Survey: f.Survey, Title: f.Title, Hash: hex.EncodeToString(sum[:4]),
+		Survey: f.Survey, Title: f.Title, Hash: hex.EncodeToString(sum[:4]), Areas: f.Areas,
 		personRepeat: f.PersonRepeat, sv: sv,
 		byID: map[string]*Indicator{}, dimByID: map[string]*Dimension{},
 	}
@@ -245,7 +261,10 @@ func (c *Catalog) loadDimensions(f *catalogFile) error {
 			}
 			seen[code] = true
 		}
-		d := &Dimension{ID: fd.ID, Name: fd.Name, Codes: fd.Codes, pos: i}
+		d := &Dimension{ID: fd.ID, Name: fd.Name, Codes: fd.Codes, pos: i, Labels: fd.Labels, Reference: fd.Reference}
+		if d.Reference != "" && !seen[d.Reference] {
+			return &LoadError{Where: where, Column: "reference", Err: fmt.Errorf("%q is not one of the codes", d.Reference)}
+		}
 		var err error
 		if d.person, err = c.compile(where, "person", fd.Person, c.personRepeat, false); err != nil {
 			return err
@@ -279,7 +298,14 @@ func (c *Catalog) loadIndicators(f *catalogFile) error {
 			return &LoadError{Where: where, Column: "id", Err: fmt.Errorf("indicator %s is listed twice", fi.ID)}
 		}
 		in := &Indicator{ID: fi.ID, Name: fi.Name, SDG: fi.SDG, Unit: fi.Unit,
-			UnitMeasure: fi.UnitMeasure, UnitName: fi.UnitName, index: i, key: idKey(fi.ID)}
+			UnitMeasure: fi.UnitMeasure, UnitName: fi.UnitName, index: i, key: idKey(fi.ID),
+			Definition: fi.Definition, Area: fi.Area, Decimals: defaultDecimals(fi.Kind)}
+		if fi.Decimals != nil {
+			if *fi.Decimals < 0 || *fi.Decimals > 6 {
+				return &LoadError{Where: where, Column: "decimals", Err: fmt.Errorf("%d is not 0 to 6", *fi.Decimals)}
+			}
+			in.Decimals = *fi.Decimals
+		}
 		var scope string
 		switch fi.Unit {
 		case Household:

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"fieldbase/estimate"
@@ -23,9 +24,38 @@ const (
 // cellColumns are the figures of a cell, after the indicator and the codes.
 var cellColumns = []string{"estimate", "se", "ci_low", "ci_high", "n_unweighted", "n_weighted", "flag"}
 
+// Precision of the figures a writer prints.
+type Precision int
+
+const (
+	// Full: the shortest decimal that reads back as the computed float.
+	Full Precision = iota
+	// Display: rounded to the indicator's decimals (the se to one more,
+	// n_weighted to whole units), as a table for people shows them.
+	Display
+)
+
+// ParsePrecision reads "full" or "display" ("" is def).
+func ParsePrecision(s string, def Precision) (Precision, error) {
+	switch strings.ToLower(s) {
+	case "":
+		return def, nil
+	case "full":
+		return Full, nil
+	case "display":
+		return Display, nil
+	}
+	return 0, &RequestError{Param: "precision", Value: s, Msg: fmt.Sprintf("unknown precision %q: use full or display", s)}
+}
+
 type jsonCell struct {
 	Indicator   string            `json:"indicator"`
+	Name        string            `json:"name"`
+	SDG         string            `json:"sdg"`
+	Unit        string            `json:"unit"`
+	Decimals    int               `json:"decimals"`
 	Dims        map[string]string `json:"dims"`
+	Labels      map[string]string `json:"labels"`
 	Estimate    *float64          `json:"estimate"`
 	SE          *float64          `json:"se"`
 	CILow       *float64          `json:"ci_low"`
@@ -56,17 +86,62 @@ func reason(c *Cell) string {
 	return c.Suppression
 }
 
-// WriteJSON writes {"survey", "generated_at", "cells": [...]}: each cell
-// with its indicator, dims (the requested dimensions' codes, {} without a
-// breakdown), figures (null when suppressed or without an interval; n_weighted
-// null when suppressed), flag ("", "suppressed" or "low_reliability") and, for
-// a suppressed cell, reason ("primary" or "secondary").
-func (r *Result) WriteJSON(w io.Writer) error {
+// jsonDimension is a requested dimension as the JSON answer describes it.
+type jsonDimension struct {
+	ID     string            `json:"id"`
+	Name   string            `json:"name"`
+	Codes  []string          `json:"codes"`
+	Labels map[string]string `json:"labels"`
+}
+
+// dimensionsOf describes the dimensions ids for the JSON answers.
+func (c *Catalog) dimensionsOf(ids []string) []jsonDimension {
+	out := []jsonDimension{}
+	for _, id := range ids {
+		d := c.dimByID[id]
+		if d == nil {
+			continue
+		}
+		jd := jsonDimension{ID: d.ID, Name: d.Name, Codes: d.Codes, Labels: map[string]string{total: d.Label(total)}}
+		for _, code := range d.Codes {
+			jd.Labels[code] = d.Label(code)
+		}
+		out = append(out, jd)
+	}
+	return out
+}
+
+// labelsOf names the codes of a cell, dimension by dimension.
+func (c *Catalog) labelsOf(by, codes []string) map[string]string {
+	m := make(map[string]string, len(by))
+	for k, id := range by {
+		if d := c.dimByID[id]; d != nil {
+			m[id] = d.Label(codes[k])
+		} else {
+			m[id] = codes[k]
+		}
+	}
+	return m
+}
+
+// WriteJSON writes {"survey", "generated_at", "precision", "dimensions",
+// "cells": [...]}: each cell with its indicator, name, SDG target, unit,
+// display decimals, dims (the requested dimensions' codes, {} without a
+// breakdown) and their labels, figures (null when suppressed or without an
+// interval; n_weighted null when suppressed), flag ("", "suppressed" or
+// "low_reliability") and, for a suppressed cell, reason ("primary" or
+// "secondary").
+func (r *Result) WriteJSON(w io.Writer) error { return r.WriteJSONPrecision(w, Full) }
+
+// WriteJSONPrecision is WriteJSON with figures at precision p.
+func (r *Result) WriteJSONPrecision(w io.Writer, p Precision) error {
 	bw := bufio.NewWriter(w)
 	head, err := json.Marshal(struct {
-		Survey      string `json:"survey"`
-		GeneratedAt string `json:"generated_at"`
-	}{r.Survey, r.GeneratedAt.UTC().Format(time.RFC3339)})
+		Survey      string          `json:"survey"`
+		GeneratedAt string          `json:"generated_at"`
+		Precision   string          `json:"precision"`
+		Dimensions  []jsonDimension `json:"dimensions"`
+	}{r.Survey, r.GeneratedAt.UTC().Format(time.RFC3339), precisionName(p), r.cat.dimensionsOf(r.By)})
 	if err != nil {
 		return err
 	}
@@ -74,9 +149,14 @@ func (r *Result) WriteJSON(w io.Writer) error {
 	bw.WriteString(`,"cells":[`)
 	for i := range r.Cells {
 		c := &r.Cells[i]
+		f := r.cat.figures(c.Indicator, &c.Cell, p)
 		jc := jsonCell{Indicator: c.Indicator, Dims: make(map[string]string, len(r.By)),
-			Estimate: finite(c.Estimate), SE: finite(c.SE), CILow: finite(c.CILow), CIHigh: finite(c.CIHigh),
-			NUnweighted: c.NUnweighted, NWeighted: finite(weighted(c)), Flag: c.Flag, Reason: reason(c)}
+			Labels:   r.cat.labelsOf(r.By, c.Dims),
+			Estimate: f.est, SE: f.se, CILow: f.lo, CIHigh: f.hi,
+			NUnweighted: c.NUnweighted, NWeighted: f.nw, Flag: c.Flag, Reason: reason(c)}
+		if in := r.cat.byID[c.Indicator]; in != nil {
+			jc.Name, jc.SDG, jc.Unit, jc.Decimals = in.Name, in.SDG, in.Measure(), in.Decimals
+		}
 		for k, dim := range r.By {
 			jc.Dims[dim] = c.Dims[k]
 		}
@@ -93,6 +173,66 @@ func (r *Result) WriteJSON(w io.Writer) error {
 	return bw.Flush()
 }
 
+func precisionName(p Precision) string {
+	if p == Display {
+		return "display"
+	}
+	return "full"
+}
+
+// figures are a cell's numbers at a precision: nil stays nil, NaN and
+// infinities become nil (JSON has no such numbers).
+type figures struct {
+	est, se, lo, hi *float64
+	nw              *float64 // none for a suppressed cell (see weighted)
+}
+
+func (c *Catalog) figures(id string, cell *estimate.Cell, p Precision) figures {
+	f := figures{est: finite(cell.Estimate), se: finite(cell.SE), lo: finite(cell.CILow), hi: finite(cell.CIHigh)}
+	if cell.Flag != estimate.FlagSuppressed {
+		nw := cell.NWeighted
+		f.nw = finite(&nw)
+	}
+	if p != Display {
+		return f
+	}
+	dec := c.decimals(id)
+	f.est, f.lo, f.hi = round(f.est, dec), round(f.lo, dec), round(f.hi, dec)
+	f.se = round(f.se, dec+1)
+	f.nw = round(f.nw, 0)
+	return f
+}
+
+// decimals is the display decimals of an indicator (1 if unknown).
+func (c *Catalog) decimals(id string) int {
+	if in := c.byID[id]; in != nil {
+		return in.Decimals
+	}
+	return 1
+}
+
+// fmtFixed prints a figure with dec decimals, "" for null.
+func fmtFixed(p *float64, dec int) string {
+	if p == nil || math.IsNaN(*p) || math.IsInf(*p, 0) {
+		return ""
+	}
+	return strconv.FormatFloat(*p, 'f', dec, 64)
+}
+
+// round rounds to dec decimals, halves away from zero (15000.5 is 15001,
+// as people round; strconv would print the even 15000).
+func round(p *float64, dec int) *float64 {
+	if p == nil {
+		return nil
+	}
+	shift := math.Pow10(dec)
+	v := math.Round(*p*shift) / shift
+	if v == 0 {
+		v = 0 // no -0
+	}
+	return &v
+}
+
 // finite keeps JSON valid should a figure ever be NaN or infinite.
 func finite(p *float64) *float64 {
 	if p == nil || math.IsNaN(*p) || math.IsInf(*p, 0) {
@@ -101,27 +241,53 @@ func finite(p *float64) *float64 {
 	return p
 }
 
-// WriteCSV writes the cells flat: indicator, one column per requested
-// dimension (named by its id), then estimate, se, ci_low, ci_high,
-// n_unweighted, n_weighted, flag. Nulls are empty fields.
-func (r *Result) WriteCSV(w io.Writer) error {
+// WriteCSV writes the cells flat at full precision (see WriteCSVPrecision).
+func (r *Result) WriteCSV(w io.Writer) error { return r.WriteCSVPrecision(w, Full) }
+
+// WriteCSVPrecision writes the cells flat: indicator, its name, SDG target
+// and unit, then per requested dimension its code (column named by the
+// dimension id) and the code's label (<id>_label), then estimate, se,
+// ci_low, ci_high, n_unweighted, n_weighted, flag. Nulls are empty fields.
+func (r *Result) WriteCSVPrecision(w io.Writer, p Precision) error {
 	cw := csv.NewWriter(w)
-	head := append(append([]string{"indicator"}, r.By...), cellColumns...)
+	head := []string{"indicator", "name", "sdg", "unit"}
+	for _, dim := range r.By {
+		head = append(head, dim, dim+"_label")
+	}
+	head = append(head, cellColumns...)
 	if err := cw.Write(head); err != nil {
 		return err
 	}
 	rec := make([]string, len(head))
 	for i := range r.Cells {
 		c := &r.Cells[i]
-		rec[0] = c.Indicator
-		copy(rec[1:], c.Dims)
-		k := 1 + len(r.By)
-		rec[k] = fmtPtr(c.Estimate)
-		rec[k+1] = fmtPtr(c.SE)
-		rec[k+2] = fmtPtr(c.CILow)
-		rec[k+3] = fmtPtr(c.CIHigh)
+		rec[0], rec[1], rec[2], rec[3] = c.Indicator, "", "", ""
+		if in := r.cat.byID[c.Indicator]; in != nil {
+			rec[1], rec[2], rec[3] = in.Name, in.SDG, in.Measure()
+		}
+		k := 4
+		for j, dim := range r.By {
+			rec[k] = c.Dims[j]
+			rec[k+1] = c.Dims[j]
+			if d := r.cat.dimByID[dim]; d != nil {
+				rec[k+1] = d.Label(c.Dims[j])
+			}
+			k += 2
+		}
+		f := r.cat.figures(c.Indicator, &c.Cell, p)
+		num := fmtPtr
+		if p == Display { // fixed decimals: 42.0 stays 42.0
+			dec := r.cat.decimals(c.Indicator)
+			num = func(v *float64) string { return fmtFixed(v, dec) }
+			rec[k+1] = fmtFixed(f.se, dec+1)
+		} else {
+			rec[k+1] = fmtPtr(f.se)
+		}
+		rec[k] = num(f.est)
+		rec[k+2] = num(f.lo)
+		rec[k+3] = num(f.hi)
 		rec[k+4] = strconv.Itoa(c.NUnweighted)
-		rec[k+5] = fmtPtr(weighted(c))
+		rec[k+5] = fmtPtr(f.nw)
 		rec[k+6] = c.Flag
 		if err := cw.Write(rec); err != nil {
 			return err

@@ -41,12 +41,24 @@ func TestWriteJSON(t *testing.T) {
 	if err := handResult(t, "SEX").WriteJSON(&b); err != nil {
 		t.Fatal(err)
 	}
-	want := `{"survey":"mhs","generated_at":"2026-12-01T08:30:00Z","cells":[` +
-		`{"indicator":"FIN1","dims":{"SEX":"F"},"estimate":42.5,"se":1.25,"ci_low":40.125,"ci_high":44.875,"n_unweighted":120,"n_weighted":15000.5,"flag":""},` +
-		`{"indicator":"HH1","dims":{"SEX":"_T"},"estimate":null,"se":null,"ci_low":null,"ci_high":null,"n_unweighted":12,"n_weighted":null,"flag":"suppressed","reason":"primary"},` +
-		`{"indicator":"LAB4","dims":{"SEX":"M"},"estimate":1234.5,"se":0,"ci_low":null,"ci_high":null,"n_unweighted":30,"n_weighted":4000,"flag":"low_reliability"}]}` + "\n"
+	want := `{"survey":"mhs","generated_at":"2026-12-01T08:30:00Z","precision":"full",` +
+		`"dimensions":[{"id":"SEX","name":"Sex (of the person; of the household head for household indicators)","codes":["M","F"],"labels":{"F":"Female","M":"Male","_T":"Total"}}],"cells":[` +
+		`{"indicator":"FIN1","name":"Adults with an account at a financial institution or mobile money","sdg":"8.10.2","unit":"%","decimals":1,"dims":{"SEX":"F"},"labels":{"SEX":"Female"},"estimate":42.5,"se":1.25,"ci_low":40.125,"ci_high":44.875,"n_unweighted":120,"n_weighted":15000.5,"flag":""},` +
+		`{"indicator":"HH1","name":"Households with a member living abroad","sdg":"","unit":"%","decimals":1,"dims":{"SEX":"_T"},"labels":{"SEX":"Total"},"estimate":null,"se":null,"ci_low":null,"ci_high":null,"n_unweighted":12,"n_weighted":null,"flag":"suppressed","reason":"primary"},` +
+		`{"indicator":"LAB4","name":"Non-fatal occupational injuries per 100,000 employed","sdg":"8.8.1","unit":"per 100,000 employed","decimals":0,"dims":{"SEX":"M"},"labels":{"SEX":"Male"},"estimate":1234.5,"se":0,"ci_low":null,"ci_high":null,"n_unweighted":30,"n_weighted":4000,"flag":"low_reliability"}]}` + "\n"
 	if b.String() != want {
 		t.Errorf("JSON\n%s\nwant\n%s", b.String(), want)
+	}
+	b.Reset()
+	if err := handResult(t, "SEX").WriteJSONPrecision(&b, Display); err != nil {
+		t.Fatal(err)
+	}
+	// FIN1 one decimal (se two), LAB4 none (se one): 40.125 -> 40.1, 1234.5 -> 1235 (halves away from zero).
+	for _, part := range []string{`"precision":"display"`, `"estimate":42.5,"se":1.25,"ci_low":40.1,"ci_high":44.9,"n_unweighted":120,"n_weighted":15001`,
+		`"estimate":1235,"se":0,"ci_low":null`} {
+		if !strings.Contains(b.String(), part) {
+			t.Errorf("display JSON lacks %s:\n%s", part, b.String())
+		}
 	}
 	b.Reset()
 	if err := handResult(t).WriteJSON(&b); err != nil {
@@ -54,10 +66,11 @@ func TestWriteJSON(t *testing.T) {
 	}
 	var doc struct {
 		Cells []struct {
-			Dims map[string]string `json:"dims"`
+			Dims   map[string]string `json:"dims"`
+			Labels map[string]string `json:"labels"`
 		} `json:"cells"`
 	}
-	if err := json.Unmarshal(b.Bytes(), &doc); err != nil || doc.Cells[0].Dims == nil || len(doc.Cells[0].Dims) != 0 {
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil || doc.Cells[0].Dims == nil || len(doc.Cells[0].Dims) != 0 || len(doc.Cells[0].Labels) != 0 {
 		t.Errorf("without by, dims must be {}: %s (%v)", b.String(), err)
 	}
 }
@@ -67,16 +80,25 @@ func TestWriteCSV(t *testing.T) {
 	if err := handResult(t, "SEX").WriteCSV(&b); err != nil {
 		t.Fatal(err)
 	}
-	want := "indicator,SEX,estimate,se,ci_low,ci_high,n_unweighted,n_weighted,flag\n" +
-		"FIN1,F,42.5,1.25,40.125,44.875,120,15000.5,\n" +
-		"HH1,_T,,,,,12,,suppressed\n" +
-		"LAB4,M,1234.5,0,,,30,4000,low_reliability\n"
+	want := "indicator,name,sdg,unit,SEX,SEX_label,estimate,se,ci_low,ci_high,n_unweighted,n_weighted,flag\n" +
+		"FIN1,Adults with an account at a financial institution or mobile money,8.10.2,%,F,Female,42.5,1.25,40.125,44.875,120,15000.5,\n" +
+		"HH1,Households with a member living abroad,,%,_T,Total,,,,,12,,suppressed\n" +
+		"LAB4,\"Non-fatal occupational injuries per 100,000 employed\",8.8.1,\"per 100,000 employed\",M,Male,1234.5,0,,,30,4000,low_reliability\n"
 	if b.String() != want {
 		t.Errorf("CSV\n%s\nwant\n%s", b.String(), want)
 	}
 	b.Reset()
+	handResult(t, "SEX").WriteCSVPrecision(&b, Display)
+	want = "indicator,name,sdg,unit,SEX,SEX_label,estimate,se,ci_low,ci_high,n_unweighted,n_weighted,flag\n" +
+		"FIN1,Adults with an account at a financial institution or mobile money,8.10.2,%,F,Female,42.5,1.25,40.1,44.9,120,15001,\n" +
+		"HH1,Households with a member living abroad,,%,_T,Total,,,,,12,,suppressed\n" +
+		"LAB4,\"Non-fatal occupational injuries per 100,000 employed\",8.8.1,\"per 100,000 employed\",M,Male,1235,0.0,,,30,4000,low_reliability\n"
+	if b.String() != want {
+		t.Errorf("display CSV\n%s\nwant\n%s", b.String(), want)
+	}
+	b.Reset()
 	handResult(t).WriteCSV(&b)
-	if !strings.HasPrefix(b.String(), "indicator,estimate,se,ci_low,ci_high,n_unweighted,n_weighted,flag\nFIN1,42.5,") {
+	if !strings.HasPrefix(b.String(), "indicator,name,sdg,unit,estimate,se,ci_low,ci_high,n_unweighted,n_weighted,flag\nFIN1,Adults") {
 		t.Errorf("CSV without by:\n%s", b.String())
 	}
 }

@@ -119,7 +119,7 @@ func (s *Store) PushAll(ctx context.Context, c Caller, raws []json.RawMessage) (
 		return outs, errs, fmt.Errorf("%w: %v", ErrNotStored, werr)
 	}
 	if s.AfterCommit != nil && len(written) > 0 {
-		s.AfterCommit(written)
+		s.AfterCommit(ctx, written)
 	}
 	return outs, errs, nil
 }

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"time"
 
 	"fieldbase/dedup"
@@ -46,7 +47,7 @@ type Store struct {
 
 	// AfterCommit, when set, is told what a push wrote once it is durable (record events,
 	// realtime, caches). It runs on the pushing request; it must not fail the push.
-	AfterCommit func(written []Written)
+	AfterCommit func(ctx context.Context, written []Written)
 
 	usage usageCache // today's use of the quota per enumerator
 }

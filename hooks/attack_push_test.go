@@ -1,0 +1,167 @@
+package hooks_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// answerShape is a push result with what may differ between two probes (their own ids)
+// taken out, so that answers can be compared for what they tell.
+func answerShape(r map[string]any) string {
+	c := map[string]any{}
+	for k, v := range r {
+		if k != "id" && k != "record" {
+			c[k] = v
+		}
+	}
+	b, _ := json.Marshal(c)
+	return string(b)
+}
+
+// TestAttackProbePush is door 1 of issue 12: an enumerator pushing made-up households at
+// another team's PSU and dwelling got that household's record id, device UUID and the
+// evidence (same head name, GPS n m apart, k of n members match): 500 guessed names found
+// the real head name, three pushes with GPS triangulated the dwelling. Now the answer names
+// no other submission and gives no evidence, and every guess reads the same.
+func TestAttackProbePush(t *testing.T) {
+	s := newServer(t)
+	victim := households(t, 1, 777)[0]
+	vd := data(victim)
+	vd["a_psu"], vd["a_dwelling"] = 201, 1
+	vRec, vStatus := pushOne(t, s, "enumB1", victim)
+	vUUID := victim["id"].(string)
+	f := foreign{values: []string{vRec, vUUID, fmt.Sprint(vd["a_head_name"])}, statuses: []string{vStatus}}
+	gps, _ := vd["a_gps"].(map[string]any)
+
+	probe := func(mod func(d map[string]any)) map[string]any {
+		env := clone(t, households(t, 1, 778)[0])
+		env["id"] = newID()
+		d := data(env)
+		d["a_psu"], d["a_dwelling"] = 201, 1
+		for _, k := range []string{"a_stratum", "a_region", "a_urban", "a_weight"} {
+			d[k] = vd[k]
+		}
+		mod(d)
+		code, body := s.do("POST", "/api/sync/push", "enumA1", push(env))
+		if code != 200 {
+			t.Fatalf("probe push: %d %v", code, body)
+		}
+		return results(t, body)[0]
+	}
+	check := func(name string, r map[string]any) {
+		t.Helper()
+		b, _ := json.Marshal(r)
+		f.checkText(t, "enumA1", name, string(b))
+		if r["duplicate_of"] != nil {
+			t.Errorf("%s: duplicate_of %v", name, r["duplicate_of"])
+		}
+		if r["record"] == vRec {
+			t.Errorf("%s: answered with the other team's record id", name)
+		}
+		for _, fl := range asList(r["flags"]) {
+			m := fl.(map[string]any)
+			if len(m) != 1 || m["kind"] != "possible_duplicate" {
+				t.Errorf("%s: flag %v carries more than possible_duplicate", name, m)
+			}
+		}
+	}
+
+	// 1. A dictionary of head names at the victim's dwelling, the real one among them.
+	names := []string{"Ram Sharma", "Sita Thapa", "Hari Gurung", fmt.Sprint(vd["a_head_name"]), "Gita Rai", "Bikash Tamang"}
+	shapes := map[string]int{}
+	for _, n := range names {
+		r := probe(func(d map[string]any) { d["a_head_name"] = n })
+		check("name probe "+n, r)
+		shapes[answerShape(r)]++
+	}
+	if len(shapes) != 1 {
+		t.Errorf("the name probes read differently (%d kinds of answer): the real name stands out\n%v", len(shapes), shapes)
+	}
+
+	// 2. Triangulation: the same household at three points around the victim's GPS, in
+	// another dwelling so that only GPS and roster can match.
+	if gps != nil {
+		shapes = map[string]int{}
+		for i, off := range []float64{0.0001, 0.0003, 0.002} {
+			r := probe(func(d map[string]any) {
+				d["a_dwelling"] = 90 + i
+				d["a_head_name"] = vd["a_head_name"]
+				d["a_gps"] = map[string]any{"lat": gps["lat"].(float64) + off, "lon": gps["lon"], "accuracy": 5}
+			})
+			check(fmt.Sprintf("GPS probe %d", i), r)
+			if b, _ := json.Marshal(r); strings.Contains(string(b), " m apart") {
+				t.Errorf("GPS probe %d: the answer gives a distance: %s", i, b)
+			}
+		}
+	}
+
+	// 3. The victim's exact answers under a new id: not "duplicate of <their id>".
+	r := probe(func(d map[string]any) {
+		for k := range d {
+			delete(d, k)
+		}
+		for k, v := range clone(t, victim)["data"].(map[string]any) {
+			d[k] = v
+		}
+	})
+	check("same answers", r)
+	if r["status"] == "duplicate" {
+		t.Errorf("same answers as another team's household: status duplicate tells the probe it exists")
+	}
+
+	// 4. The victim's id reused: with other answers, and with the very same bytes.
+	reused := clone(t, households(t, 1, 779)[0])
+	reused["id"] = vUUID
+	code, body := s.do("POST", "/api/sync/push", "enumA1", push(reused))
+	if code != 200 {
+		t.Fatal(body)
+	}
+	r = results(t, body)[0]
+	check("reused id", r)
+	if r["outcome"] != "created" || r["flags"] != nil {
+		t.Errorf("a reused id of another team's submission: %v, want created with no flags (as a new id)", r)
+	}
+	code, body = s.do("POST", "/api/sync/push", "enumA1", push(victim))
+	if code != 200 {
+		t.Fatal(body)
+	}
+	r = results(t, body)[0]
+	check("resent bytes", r)
+	if r["outcome"] == "exists" {
+		t.Errorf("another team's exact bytes answered exists: %v", r)
+	}
+
+	// The supervisors still get the evidence, by role: team A's supervisor sees that the
+	// probes match "another team's household", nothing of it; a superuser sees everything.
+	var probeID string
+	if err := s.App.DB().NewQuery("SELECT id FROM submissions WHERE enumerator = {:e} AND flags LIKE '%possible_duplicate%' LIMIT 1").
+		Bind(map[string]any{"e": fx.enumA1}).Row(&probeID); err != nil {
+		t.Fatal("no probe was flagged for the supervisors: ", err)
+	}
+	_, recA := s.do("GET", "/api/collections/submissions/records/"+probeID, "supA", nil)
+	b, _ := json.Marshal(recA["flags"])
+	f.checkText(t, "supA", "probe's flags to team A's supervisor", string(b))
+	if !strings.Contains(string(b), "another team's household") {
+		t.Errorf("team A's supervisor is not told the probe matches another team's household: %s", b)
+	}
+	_, recSU := s.do("GET", "/api/collections/submissions/records/"+probeID, "superuser", nil)
+	if b, _ := json.Marshal(recSU["flags"]); !strings.Contains(string(b), vRec) {
+		t.Errorf("the superuser does not see which household the probe matches: %s", b)
+	}
+	// The prober's own view of its probe through the record API tells no more than the push.
+	_, recE := s.do("GET", "/api/collections/submissions/records/"+probeID, "enumA1", nil)
+	b, _ = json.Marshal(recE)
+	f.checkText(t, "enumA1", "probe through the record API", string(b))
+	for _, k := range []string{"head_key", "content_hash", "raw_hash", "roster_sig"} {
+		if _, ok := recE[k]; ok {
+			t.Errorf("the record API shows %s to the enumerator", k)
+		}
+	}
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}

@@ -1,0 +1,3 @@
+// Every screen of the app, one import per file. A screen file calls register() from
+// router.js; add a line here for a new one (the analyst workspace adds ./analyst/*.js).
+import './supervisor/submissions.js';
