@@ -336,7 +336,7 @@ func supersede(ctx context.Context, tx *store.Tx, r *row) error {
 	}
 	if reason != "" {
 		r.errors = append(r.errors, form.Problem{Path: "supersedes", Rule: "check",
-			Message: fmt.Sprintf("supersedes %q cannot be accepted: %s", truncate(r.env.Supersedes, 64), reason)})
+			Message: "supersedes cannot be accepted: " + reason})
 		return nil
 	}
 	ts := DBTime(r.now)
