@@ -21,7 +21,8 @@ import (
 // sign-in of that identity (from that address) or from that address is answered 429, the
 // right password included, until the window has passed since the first counted failure. A
 // successful sign-in clears its identity's count from its address.
-const (
+// Variables so that tests can shorten them.
+var (
 	LoginWindow             = 15 * time.Minute
 	LoginFailsPerAddress    = 5
 	LoginFailsPerIdentity   = 20

@@ -44,6 +44,7 @@ func Register(app core.App) *Server {
 	s.bindReview()
 	s.bindEnrich()
 	s.bindAuth()
+	s.bindRealtime()
 	s.bindEdits()
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		// The secret is made at first start, and digests made under another one (an old
