@@ -28,6 +28,10 @@ func dbConnect(dbPath string) (*dbx.DB, error) {
 }
 
 func main() {
+	// check, gen and bench use no data dir: they run without PocketBase (no pb_data made here).
+	if code, ok := cli.Standalone(os.Args[1:]); ok {
+		os.Exit(code)
+	}
 	// `fieldbase demo` keeps its data apart from a real pb_data unless --dir says otherwise.
 	cfg := pocketbase.Config{DBConnect: dbConnect}
 	if len(os.Args) > 1 && os.Args[1] == "demo" {

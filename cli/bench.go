@@ -63,10 +63,12 @@ func benchCommand(app *pocketbase.PocketBase) *cobra.Command {
 			b := bench.New(opt)
 			// PocketBase stops waiting for the command on SIGINT/SIGTERM and runs its terminate
 			// hooks before exiting: stop the servers and remove the temporary dir there too.
-			app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
-				b.Cleanup()
-				return e.Next()
-			})
+			if app != nil {
+				app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+					b.Cleanup()
+					return e.Next()
+				})
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			defer b.Cleanup()

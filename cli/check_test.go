@@ -17,12 +17,8 @@ import (
 // TestMain lets a test run `check` as a real process (its exit code is part of the contract).
 func TestMain(m *testing.M) {
 	if args := os.Getenv("FIELDBASE_TEST_CHECK"); args != "" {
-		cmd := checkCommand()
-		cmd.SetArgs(strings.Split(args, "\x00"))
-		if err := cmd.Execute(); err != nil {
-			os.Exit(1)
-		}
-		os.Exit(0)
+		code, _ := Standalone(append([]string{"check"}, strings.Split(args, "\x00")...))
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }
@@ -61,10 +57,16 @@ func TestCheckCommand(t *testing.T) {
 	array := filepath.Join(dir, "in.json")
 	os.WriteFile(array, []byte("["+strings.Join(lines, ",")+"]"), 0o644)
 
-	for _, in := range []string{jsonl, array} {
+	pushBody := filepath.Join(dir, "push.json")
+	os.WriteFile(pushBody, []byte(`{"device_id": "t", "submissions": [`+strings.Join(lines, ",")+"]}"), 0o644)
+	kinds := map[string]string{jsonl: "read JSON lines", array: "read a JSON array", pushBody: "read a push body"}
+	for _, in := range []string{jsonl, array, pushBody} {
 		code, out, stderr := runCheck(t, in)
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", in, code, stderr)
+		}
+		if !strings.Contains(stderr, kinds[in]) {
+			t.Errorf("%s: stderr %q does not say %q", in, stderr, kinds[in])
 		}
 		sc := bufio.NewScanner(strings.NewReader(out))
 		i := 0

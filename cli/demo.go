@@ -7,11 +7,17 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
+	"text/tabwriter"
 	"time"
+
+	"github.com/google/uuid"
+	"github.com/pocketbase/dbx"
 
 	"github.com/pocketbase/pocketbase"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
 	"github.com/spf13/cobra"
 
 	"fieldbase/hooks"
@@ -140,26 +146,29 @@ func seedDemo(app core.App, srv *hooks.Server, households int) error {
 	}
 	ctx := context.Background()
 	start := time.Now()
-	counts := map[string]int{}
-	var stored []ingest.Outcome
-	var owner []int
+	var stored []demoHousehold
 	i := 0
+	push := func(enumIdx int, env map[string]any) (ingest.Outcome, error) {
+		raw, err := json.Marshal(env)
+		if err != nil {
+			return ingest.Outcome{}, err
+		}
+		enum := enumerators[enumIdx]
+		out, err := store.Push(ctx, ingest.Caller{UserID: enum.Id, TeamID: teamIDs[enumIdx/2]}, raw)
+		if err != nil {
+			return out, err
+		}
+		srv.TouchDevice(enum.Id, synth.DeviceID(enumIdx), "demo", map[string]int{out.Outcome: 1})
+		return out, nil
+	}
 	err = synth.Generate(synth.Options{Households: households, Seed: 2026, InvalidRate: 0.03, DuplicateRate: 0.03,
 		Enumerators: len(enumerators), Today: time.Now()}, func(it synth.Item) error {
-		raw, err := json.Marshal(it.Envelope)
+		out, err := push(it.Enumerator, it.Envelope)
 		if err != nil {
 			return err
 		}
-		enum := enumerators[it.Enumerator]
-		out, err := store.Push(ctx, ingest.Caller{UserID: enum.Id, TeamID: teamIDs[it.Enumerator/2]}, raw)
-		if err != nil {
-			return err
-		}
-		counts[out.Status]++
-		srv.TouchDevice(enum.Id, synth.DeviceID(it.Enumerator), "demo", map[string]int{out.Outcome: 1})
 		if out.Outcome == ingest.Created {
-			stored = append(stored, out)
-			owner = append(owner, it.Enumerator/2)
+			stored = append(stored, demoHousehold{out: out, enum: it.Enumerator, env: it.Envelope})
 		}
 		i++
 		if i%500 == 0 || i == households {
@@ -170,26 +179,205 @@ func seedDemo(app core.App, srv *hooks.Server, households int) error {
 	if err != nil {
 		return err
 	}
-	// Supervisors clear most of the clean work, send a few back, and leave the flagged ones.
-	reviewed := 0
-	for k, out := range stored {
-		sup := supervisors[owner[k]]
+	if err := seedAssignments(app, stored, enumerators, teamIDs); err != nil {
+		return fmt.Errorf("assignments: %w", err)
+	}
+	// Supervisors clear most of the clean work, send some back, settle half of the suspected
+	// duplicates and leave the rest flagged for a look.
+	var corrections []demoHousehold
+	for k, h := range stored {
+		sup := supervisors[h.enum/2]
 		var d review.Decision
 		switch {
-		case out.Status == "received" && k%10 < 7:
+		case h.out.Status == "received" && k%10 < 7:
 			d = review.Decision{Action: "approve"}
-		case out.Status == "received" && k%10 == 7:
+		case h.out.Status == "received" && k%10 == 7:
 			d = review.Decision{Action: "reject", Note: "Please re-check the ages in the roster with the household."}
-		case out.Status == "invalid":
+		case h.out.Status == "invalid" && k%3 != 0:
 			d = review.Decision{Action: "reject", Note: "Hard errors: correct them and send the household again."}
+		case h.out.DuplicateOf != "" || hasFlag(h.out, "possible_duplicate") && k%2 == 0:
+			other := h.out.DuplicateOf
+			for _, f := range h.out.Flags {
+				if f.Kind == "possible_duplicate" && f.Other != "" {
+					other = f.Other
+				}
+			}
+			d = review.Decision{Action: "duplicate", DuplicateOf: other}
 		default:
 			continue
 		}
-		if err := srv.Decide(sup, out.Record, d); err != nil {
-			return fmt.Errorf("review %s: %w", out.Record, err)
+		if err := srv.Decide(sup, h.out.Record, d); err != nil {
+			continue // e.g. the kept household was itself rejected: leave it for a person
 		}
-		reviewed++
+		if d.Action == "reject" && len(corrections) < len(stored)/40 {
+			corrections = append(corrections, h)
+		}
 	}
-	fmt.Fprintf(os.Stderr, "demo: %d households stored %v; %d reviewed, in %s\n", len(stored), counts, reviewed, time.Since(start).Round(time.Millisecond))
+	// Some rejected households come back corrected from the tablet (superseding the first
+	// version); the supervisor approves every other correction.
+	for k, h := range corrections {
+		env := map[string]any{}
+		for key, v := range h.env {
+			env[key] = v
+		}
+		env["id"] = uuid.NewString()
+		env["supersedes"] = h.env["id"]
+		out, err := push(h.enum, env)
+		if err != nil {
+			return fmt.Errorf("correction: %w", err)
+		}
+		if out.Outcome == ingest.Created && k%2 == 0 && out.Status != "invalid" {
+			srv.Decide(supervisors[h.enum/2], out.Record, review.Decision{Action: "approve"})
+		}
+	}
+	// The last enumerator's tablet has been silent for five days.
+	last := len(enumerators) - 1
+	if _, err := app.DB().NewQuery("UPDATE devices SET last_seen = {:t}, last_push = {:t} WHERE enumerator = {:e}").
+		Bind(dbx.Params{"t": types.NowDateTime().Add(-5 * 24 * time.Hour).String(), "e": enumerators[last].Id}).Execute(); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "demo: seeded in %s\n", time.Since(start).Round(time.Millisecond))
+	return printDemoSummary(app)
+}
+
+type demoHousehold struct {
+	out  ingest.Outcome
+	enum int
+	env  map[string]any
+}
+
+func hasFlag(o ingest.Outcome, kind string) bool {
+	for _, f := range o.Flags {
+		if f.Kind == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// seedAssignments gives every household's dwelling to its enumerator, plus two dwellings
+// per PSU nobody has visited yet (outstanding work).
+func seedAssignments(app core.App, stored []demoHousehold, enumerators []*core.Record, teamIDs []string) error {
+	col, err := app.FindCollectionByNameOrId("assignments")
+	if err != nil {
+		return err
+	}
+	var survey string
+	if err := app.DB().NewQuery("SELECT id FROM surveys WHERE form_id = 'mhs' ORDER BY version DESC LIMIT 1").Row(&survey); err != nil {
+		return err
+	}
+	type key struct{ psu, dwelling int }
+	done := map[key]bool{}
+	maxDwelling := map[int]int{}
+	psuOwner := map[int]int{}
+	psuData := map[int]map[string]any{}
+	num := func(v any) int {
+		switch x := v.(type) {
+		case int:
+			return x
+		case int64:
+			return int(x)
+		case float64:
+			return int(x)
+		}
+		return 0
+	}
+	add := func(enum int, data map[string]any, dwelling int) error {
+		r := core.NewRecord(col)
+		r.Set("survey", survey)
+		r.Set("enumerator", enumerators[enum].Id)
+		r.Set("team", teamIDs[enum/2])
+		r.Set("a_psu", num(data["a_psu"]))
+		r.Set("a_dwelling", dwelling)
+		r.Set("a_stratum", data["a_stratum"])
+		r.Set("a_region", data["a_region"])
+		r.Set("a_urban", data["a_urban"])
+		r.Set("a_weight", data["a_weight"])
+		r.Set("status", "active")
+		return app.Save(r)
+	}
+	for _, h := range stored {
+		data, _ := h.env["data"].(map[string]any)
+		k := key{num(data["a_psu"]), num(data["a_dwelling"])}
+		if data == nil || k.psu == 0 || k.dwelling == 0 || done[k] {
+			continue
+		}
+		done[k] = true
+		if err := add(h.enum, data, k.dwelling); err != nil {
+			return err
+		}
+		if k.dwelling > maxDwelling[k.psu] {
+			maxDwelling[k.psu] = k.dwelling
+		}
+		psuOwner[k.psu], psuData[k.psu] = h.enum, data
+	}
+	for psu, data := range psuData {
+		for extra := 1; extra <= 2; extra++ {
+			if d := maxDwelling[psu] + extra; d <= 9999 {
+				if err := add(psuOwner[psu], data, d); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	return nil
+}
+
+// printDemoSummary prints households per team and status, and assignments per team, from the
+// data dir itself (so the figures are the ones every screen shows).
+func printDemoSummary(app core.App) error {
+	statuses := []string{"received", "flagged", "invalid", "approved", "rejected", "duplicate", "superseded"}
+	var rows []struct {
+		Team   string `db:"team"`
+		Status string `db:"status"`
+		N      int    `db:"n"`
+	}
+	if err := app.DB().NewQuery(`SELECT COALESCE(t.name, '?') AS team, s.status, COUNT(*) AS n FROM submissions s
+		LEFT JOIN teams t ON t.id = s.team GROUP BY t.name, s.status`).All(&rows); err != nil {
+		return err
+	}
+	var asg []struct {
+		Team        string `db:"team"`
+		Assigned    int    `db:"assigned"`
+		Outstanding int    `db:"outstanding"`
+	}
+	if err := app.DB().NewQuery(`SELECT COALESCE(t.name, '?') AS team, COUNT(*) AS assigned,
+		SUM(NOT EXISTS (SELECT 1 FROM submissions s WHERE s.team = a.team AND s.a_psu = a.a_psu AND s.a_dwelling = a.a_dwelling
+			AND s.status NOT IN ('superseded', 'duplicate'))) AS outstanding
+		FROM assignments a LEFT JOIN teams t ON t.id = a.team GROUP BY t.name`).All(&asg); err != nil {
+		return err
+	}
+	by := map[string]map[string]int{}
+	for _, r := range rows {
+		if by[r.Team] == nil {
+			by[r.Team] = map[string]int{}
+		}
+		by[r.Team][r.Status] = r.N
+	}
+	asgBy := map[string][2]int{}
+	for _, a := range asg {
+		asgBy[a.Team] = [2]int{a.Assigned, a.Outstanding}
+	}
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "\nteam\t"+strings.Join(statuses, "\t")+"\thouseholds\tassigned\toutstanding\t")
+	total := map[string]int{}
+	var all, allAsg, allOut int
+	for _, t := range demoTeams {
+		line, sum := t.name+"\t", 0
+		for _, st := range statuses {
+			n := by[t.name][st]
+			line += fmt.Sprintf("%d\t", n)
+			total[st] += n
+			sum += n
+		}
+		a := asgBy[t.name]
+		all, allAsg, allOut = all+sum, allAsg+a[0], allOut+a[1]
+		fmt.Fprintf(w, "%s%d\t%d\t%d\t\n", line, sum, a[0], a[1])
+	}
+	line := "all\t"
+	for _, st := range statuses {
+		line += fmt.Sprintf("%d\t", total[st])
+	}
+	fmt.Fprintf(w, "%s%d\t%d\t%d\t\n", line, all, allAsg, allOut)
+	return w.Flush()
 }

@@ -41,6 +41,9 @@ func exportCommand(app *pocketbase.PocketBase) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := requireData(app); err != nil {
+				return err
+			}
 			if err := app.RunAllMigrations(); err != nil {
 				return fmt.Errorf("migrations: %w", err)
 			}

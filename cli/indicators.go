@@ -23,6 +23,9 @@ func indicatorsCommand(app *pocketbase.PocketBase, srv *hooks.Server) *cobra.Com
 			"catalog, GET /api/indicators answers 409 until the facts are rebuilt with this command.",
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := requireData(app); err != nil {
+				return err
+			}
 			if err := app.RunAllMigrations(); err != nil {
 				return fmt.Errorf("migrations: %w", err)
 			}

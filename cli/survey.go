@@ -21,6 +21,9 @@ func surveyCommand(app *pocketbase.PocketBase) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := requireData(app); err != nil {
+				return err
+			}
 			if err := app.RunAllMigrations(); err != nil {
 				return fmt.Errorf("migrations: %w", err)
 			}

@@ -1,13 +1,16 @@
 package form
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
+	"github.com/google/uuid"
 )
 
 // Envelope is one household interview as synced from a device.
@@ -82,23 +85,112 @@ func (st *vstate) envelope(env *Envelope) {
 	}
 }
 
-// ParseEnvelope decodes a submission body. When the body is not an
-// envelope (not JSON, or a field of the wrong JSON type, such as "version":
-// "1") it returns the problem, with the rule type and the field as path, in
-// the same form as Validate's so that clients see one kind of answer.
-func ParseEnvelope(body []byte) (*Envelope, []Problem) {
-	var env Envelope
-	err := json.Unmarshal(body, &env)
-	if err == nil {
-		return &env, nil
+// Read is a submission item after ReadEnvelope: the envelope, the answers exactly as sent
+// (for the content hash) and the envelope fields that had the wrong JSON type.
+type Read struct {
+	Env      Envelope
+	RawData  map[string]any // data as the device sent it; Env.Data is a top-level copy
+	Problems []Problem      // fields of the wrong JSON type, in the same form as Validate's
+}
+
+// Refusal is why an item cannot be stored at all, with its id when it had one.
+type Refusal struct {
+	ID      string
+	Problem Problem
+}
+
+// ReadEnvelope is the one parser of a submission item, for every door (the JSON push, the
+// `fieldbase check` command, OpenRosa once its XML is turned into an envelope). A non-nil
+// refusal means nothing about the item can be stored (sync.md: not an object, not UTF-8,
+// not JSON, no id, an id that is not a UUID); a field of the wrong type is a problem of the
+// item, which is then stored as invalid.
+func ReadEnvelope(raw []byte) (*Read, *Refusal) {
+	raw = bytes.TrimSpace(raw)
+	refuse := func(path, rule, msg string) (*Read, *Refusal) {
+		return nil, &Refusal{Problem: Problem{Path: path, Rule: rule, Message: msg}}
 	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		p := te.Field
-		if p == "" {
-			return nil, []Problem{{Path: "", Rule: "type", Message: "the submission must be a JSON object"}}
+	if len(raw) == 0 || raw[0] != '{' {
+		return refuse("", "type", "item is not a JSON object")
+	}
+	if !utf8.Valid(raw) {
+		return refuse("", "type", "item is not valid UTF-8")
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return refuse("", "type", "item is not valid JSON: "+err.Error())
+	}
+	id, ok := m["id"].(string)
+	if !ok || id == "" {
+		return refuse("id", "required", "id is missing: every submission needs the UUID made on the device")
+	}
+	if u, err := uuid.Parse(id); err != nil || len(id) != 36 || u.String() != strings.ToLower(id) {
+		r, ref := refuse("id", "type", "id is not a UUID (want 8-4-4-4-12 hex digits)")
+		ref.ID = id
+		if len(ref.ID) > 64 {
+			ref.ID = ref.ID[:64]
 		}
-		return nil, []Problem{{Path: p, Rule: "type", Message: fmt.Sprintf("%s must not be a JSON %s", p, te.Value)}}
+		return r, ref
 	}
-	return nil, []Problem{{Path: "", Rule: "type", Message: "the submission is not valid JSON: " + err.Error()}}
+	p := &Read{}
+	p.Env.ID = id
+	p.Env.Survey = p.str(m, "survey")
+	switch v := m["version"].(type) {
+	case float64:
+		if v != float64(int(v)) {
+			p.bad("version", "version must be a whole number")
+		}
+		p.Env.Version = int(v)
+	case nil:
+	default:
+		p.bad("version", "version must be a number")
+	}
+	p.Env.StartedAt = p.str(m, "started_at")
+	p.Env.CompletedAt = p.str(m, "completed_at")
+	p.Env.DeviceID = p.str(m, "device_id")
+	p.Env.Assignment = p.str(m, "assignment")
+	p.Env.Supersedes = p.str(m, "supersedes")
+	switch d := m["data"].(type) {
+	case map[string]any:
+		p.RawData = d
+		// Validate fills calculates into Env.Data: give it its own copy at the top level
+		// so the content hash stays that of what the device sent.
+		cp := make(map[string]any, len(d))
+		for k, v := range d {
+			cp[k] = v
+		}
+		p.Env.Data = cp
+	case nil:
+		p.RawData, p.Env.Data = map[string]any{}, map[string]any{}
+		p.Problems = append(p.Problems, Problem{Path: "data", Rule: "required", Message: "data (the answers) is missing"})
+	default:
+		p.RawData, p.Env.Data = map[string]any{}, map[string]any{}
+		p.bad("data", "data must be an object of answers")
+	}
+	return p, nil
+}
+
+func (p *Read) str(m map[string]any, key string) string {
+	switch v := m[key].(type) {
+	case string:
+		return v
+	case nil:
+		return ""
+	default:
+		p.bad(key, fmt.Sprintf("%s must be a string", key))
+		return ""
+	}
+}
+
+func (p *Read) bad(path, msg string) {
+	p.Problems = append(p.Problems, Problem{Path: path, Rule: "type", Message: msg})
+}
+
+// ParseEnvelope decodes a submission body with ReadEnvelope and returns the envelope with
+// its problems: the refusal, or the fields of the wrong type (env is nil when refused).
+func ParseEnvelope(body []byte) (*Envelope, []Problem) {
+	r, refusal := ReadEnvelope(body)
+	if refusal != nil {
+		return nil, []Problem{refusal.Problem}
+	}
+	return &r.Env, r.Problems
 }

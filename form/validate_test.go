@@ -326,14 +326,22 @@ func TestParseEnvelope(t *testing.T) {
 	if probs != nil || env.Version != 2 || env.Data["n"] != 1.0 {
 		t.Errorf("%+v %v", env, probs)
 	}
-	for body, path := range map[string]string{
-		`{"version": "2"}`: "version",
-		`{"data": [1]}`:    "data",
-		`[1]`:              "",
-		`{"id": `:          "",
+	// A field of the wrong type is a problem of an envelope that is still read (push stores
+	// it as invalid); no object, no JSON or no id is a refusal (no envelope).
+	const id = `"id": "3f2c8a4e-1b7d-4c59-9e0a-6d2f4b8c1a73", `
+	for body, want := range map[string]struct {
+		path    string
+		refused bool
+	}{
+		`{` + id + `"version": "2", "data": {}}`:  {"version", false},
+		`{` + id + `"data": [1]}`:                 {"data", false},
+		`{` + id + `"started_at": 5, "data": {}}`: {"started_at", false},
+		`{"version": 2}`:                          {"id", true},
+		`[1]`:                                     {"", true},
+		`{"id": `:                                 {"", true},
 	} {
 		env, probs := ParseEnvelope([]byte(body))
-		if env != nil || len(probs) != 1 || probs[0].Path != path || probs[0].Rule != "type" {
+		if (env == nil) != want.refused || len(probs) != 1 || probs[0].Path != want.path {
 			t.Errorf("%s: %+v %v", body, env, probs)
 		}
 	}

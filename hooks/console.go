@@ -19,6 +19,14 @@ func (s *Server) consoleRoutes(se *core.ServeEvent) {
 	api := se.Router.Group("/api/console")
 	api.GET("/me", s.consoleMe)
 	api.GET("/submissions", s.consoleSubmissions)
+	api.GET("/submissions/{id}", s.consoleHousehold)
+	api.GET("/compare", s.consoleCompare)
+	api.POST("/submissions/{id}/reject", s.consoleReject)
+	api.POST("/review/filter", s.consoleBulkFilter)
+	api.POST("/assignments/import", s.consoleImportAssignments)
+	api.GET("/progress", s.consoleProgress)
+	api.GET("/quality", s.consoleQuality)
+	s.bindConsoleLive(se)
 
 	// The app: its files, and index.html for any other path outside /api and /_ (the app
 	// routes on the hash, so this only matters for a reload of a bookmarked path).

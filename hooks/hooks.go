@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
 	"fieldbase/disclosure"
@@ -46,6 +47,7 @@ func Register(app core.App) *Server {
 	s.bindAuth()
 	s.bindRealtime()
 	s.bindEdits()
+	s.bindAppTokens()
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		// The secret is made at first start, and digests made under another one (an old
 		// data dir, a lost secret) are recomputed before the first request.
@@ -98,11 +100,15 @@ func (s *Server) Store() (*ingest.Store, error) {
 
 func (s *Server) routes(se *core.ServeEvent) {
 	api := se.Router.Group("/api")
-	api.POST("/sync/push", s.push)
-	api.GET("/sync/pull", s.pull)
+	// Devices on poor networks: both sync routes answer gzip when asked (Accept-Encoding);
+	// a push body may be sent gzipped (Content-Encoding, see readBody).
+	api.POST("/sync/push", s.push).Bind(apis.GzipWithConfig(apis.GzipConfig{MinLength: 512}))
+	api.GET("/sync/pull", s.pull).Bind(apis.GzipWithConfig(apis.GzipConfig{MinLength: 512}))
 	api.POST("/submissions/{id}/review", s.reviewOne)
 	api.POST("/review/bulk", s.reviewBulk)
 	api.GET("/review/summary", s.reviewSummary)
 	s.extraRoutes(api)
+	s.appTokenRoutes(api)
+	s.openrosaRoutes(se.Router)
 	s.consoleRoutes(se)
 }

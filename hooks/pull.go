@@ -189,6 +189,10 @@ func (s *Server) decisionsJSON(ids []string, me string) ([]map[string]any, error
 	if err != nil {
 		return nil, err
 	}
+	comments, err := s.decisionComments(ids) // hooks/console_review.go
+	if err != nil {
+		return nil, err
+	}
 	byID := make(map[string]map[string]any, len(rows))
 	for _, r := range rows {
 		out := map[string]any{"id": r.UUID, "record": r.ID, "status": r.Status, "note": r.Note, "decided_at": r.ReviewedAt}
@@ -197,6 +201,7 @@ func (s *Server) decisionsJSON(ids []string, me string) ([]map[string]any, error
 		}
 		if r.Status == "rejected" {
 			out["data"] = mergePII(json.RawMessage(orNull(r.Data)), json.RawMessage(orNull(r.PII)))
+			out["comments"] = commentsOrEmpty(comments[r.ID])
 		}
 		byID[r.ID] = out
 	}

@@ -2,12 +2,14 @@ package hooks
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -88,13 +90,27 @@ func (s *Server) push(e *core.RequestEvent) error {
 	return e.JSON(http.StatusOK, resp)
 }
 
-// readBody reads at most limit bytes and answers 413 beyond, 400 for invalid UTF-8.
+// readBody reads at most limit bytes and answers 413 beyond, 400 for invalid UTF-8. A body
+// sent with Content-Encoding: gzip is decompressed; the limit applies to what it inflates to.
 func readBody(e *core.RequestEvent, limit int64) ([]byte, error) {
-	if e.Request.ContentLength > limit {
-		return nil, apiError(http.StatusRequestEntityTooLarge,
-			fmt.Sprintf("request body too large: %d bytes (at most %d)", e.Request.ContentLength, limit))
+	var r io.Reader = e.Request.Body
+	switch enc := strings.ToLower(strings.TrimSpace(e.Request.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+		if e.Request.ContentLength > limit {
+			return nil, apiError(http.StatusRequestEntityTooLarge,
+				fmt.Sprintf("request body too large: %d bytes (at most %d)", e.Request.ContentLength, limit))
+		}
+	case "gzip":
+		zr, err := gzip.NewReader(e.Request.Body)
+		if err != nil {
+			return nil, apiError(http.StatusBadRequest, "the body says Content-Encoding: gzip but is not gzip: "+err.Error())
+		}
+		defer zr.Close()
+		r = zr
+	default:
+		return nil, apiError(http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding %q is not supported: send the body plain or gzip", enc))
 	}
-	body, err := io.ReadAll(io.LimitReader(e.Request.Body, limit+1))
+	body, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, apiError(http.StatusBadRequest, "could not read the request body: "+err.Error())
 	}

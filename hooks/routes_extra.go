@@ -10,5 +10,6 @@ func (s *Server) extraRoutes(api *router.RouterGroup[*core.RequestEvent]) {
 	api.GET("/indicators", s.indicators)
 	api.GET("/indicators/catalog", s.indicatorCatalog)
 	api.GET("/indicators/gaps", s.indicatorGaps)
+	api.GET("/report", s.profileReport)
 	api.GET("/export/microdata", s.exportMicrodata)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"time"
 
 	"fieldbase/dedup"
 	"fieldbase/form"
@@ -148,7 +149,7 @@ func (s *Store) prepare(ctx context.Context, c Caller, raw json.RawMessage, rawH
 		return nil, refused(id, "data", "submission too large to store: "+why), nil
 	}
 	var asg *assignment
-	if p.env.Assignment != "" {
+	if p.env.Assignment != "" && s.DB != nil { // Check (no database) cannot tell
 		a, err := s.DB.Assignment(ctx, p.env.Assignment)
 		if err != nil {
 			return nil, Outcome{}, err
@@ -222,12 +223,7 @@ func (s *Store) store(ctx context.Context, tx *store.Tx, r *row) (Outcome, error
 		}
 	}
 	outcome := Created
-	status := "received"
-	if len(r.errors) > 0 {
-		status = "invalid"
-	} else if len(r.warnings) > 0 {
-		status = "flagged"
-	}
+	status := r.validationStatus()
 	flag := func(f Flag) {
 		r.flags = append(r.flags, f)
 		if status == "received" {
@@ -350,6 +346,31 @@ func supersede(ctx context.Context, tx *store.Tx, r *row) error {
 	}
 	r.supersedes = oldID
 	return nil
+}
+
+// validationStatus is the status validation alone gives the household (sync.md).
+func (r *row) validationStatus() string {
+	switch {
+	case len(r.errors) > 0:
+		return "invalid"
+	case len(r.warnings) > 0:
+		return "flagged"
+	}
+	return "received"
+}
+
+// Check answers what a push of raw would, for an item the server has not stored before,
+// without a database: the same parser (form.ReadEnvelope), survey lookup, storage limits and
+// validation. What depends on stored data is not checked: the same id or content sent before
+// (exists, conflict, duplicate), probable duplicates, the assignment (its preloaded cover
+// answers included) and supersedes.
+func Check(surveys Surveys, raw json.RawMessage, now time.Time) (Outcome, error) {
+	s := &Store{Surveys: surveys, Now: func() time.Time { return now }}
+	r, out, err := s.prepare(context.Background(), Caller{}, raw, "")
+	if r == nil || err != nil {
+		return out, err
+	}
+	return Outcome{ID: r.uuid, Outcome: Created, Status: r.validationStatus(), Errors: nonNil(r.errors), Warnings: r.warnings}, nil
 }
 
 func nonNil(p []form.Problem) []form.Problem {

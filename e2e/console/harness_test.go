@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -326,3 +327,5 @@ func contains(s string, subs ...string) bool {
 	}
 	return true
 }
+
+func urlq(s string) string { return url.QueryEscape(s) }

@@ -76,15 +76,28 @@ export function hhKey(row) {
   return row.psu ? `${row.psu}/${row.dwelling}` : row.uuid?.slice(0, 8);
 }
 
-// Realtime: one subscription to the console topic (the server sends each caller only what
-// its scope covers); screens listen through onLive.
+// Realtime: the console topic (the server tells a supervisor that one of their teams' households
+// changed, nothing more) and PocketBase's record subscription on submissions (sent only to
+// subscribers whose list rule allows the record). Screens listen through onLive, which calls
+// them at most every 300 ms.
 const liveListeners = new Set();
 let liveStarted = false;
+let liveTimer = null;
+function fire(msg) {
+  if (liveTimer) return;
+  liveTimer = setTimeout(() => { liveTimer = null; liveListeners.forEach((l) => l(msg)); }, 300);
+}
 export function onLive(fn) {
   liveListeners.add(fn);
   if (!liveStarted && pb.authStore.isValid) {
     liveStarted = true;
-    pb.realtime.subscribe('fieldbase/console', (msg) => liveListeners.forEach((l) => l(msg))).catch(() => { liveStarted = false; });
+    pb.realtime.subscribe('fieldbase/console', fire).catch(() => { liveStarted = false; });
+    pb.collection('submissions').subscribe('*', fire, { fields: 'id' }).catch(() => {});
   }
   return () => liveListeners.delete(fn);
+}
+
+export function stopLive() {
+  liveStarted = false;
+  pb.realtime.unsubscribe();
 }

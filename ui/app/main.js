@@ -1,6 +1,6 @@
 // The app shell: sign-in, the menu of the screens the caller's role may use, and the
 // current screen. Screens live in their own files (see screens.js).
-import { html, render, pb, api, useState, useEffect, useRef, ErrorBox, NotFound } from './lib.js';
+import { html, render, pb, api, useState, useEffect, useRef, ErrorBox, NotFound, stopLive } from './lib.js';
 import { allRoutes, match, useLocation, navigate } from './router.js';
 import './screens.js';
 
@@ -76,13 +76,15 @@ function Shell({ me, onSignOut }) {
     function onKey(ev) {
       if (ev.target.closest('input, textarea, select, [contenteditable]') || ev.ctrlKey || ev.metaKey || ev.altKey) return;
       if (ev.key === '?') { setHelp(true); return; }
+      // "g x" goes to a screen; the second key is not seen by the screen's own shortcuts.
       if (g) {
         g = false;
+        ev.stopImmediatePropagation();
         const r = nav.find((r) => r.key === ev.key);
         if (r) { ev.preventDefault(); navigate(r.path); }
         return;
       }
-      if (ev.key === 'g') g = true;
+      if (ev.key === 'g') { g = true; ev.stopImmediatePropagation(); }
     }
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
@@ -127,7 +129,7 @@ function App() {
   }, []);
   if (checking) return html`<p class="boot">Loading fieldbase…</p>`;
   if (!me) return html`<${ErrorBox} error=${error}/><${Login} onDone=${setMe}/>`;
-  return html`<${Shell} me=${me} onSignOut=${() => { pb.realtime.unsubscribe(); pb.authStore.clear(); setMe(null); location.hash = ''; }}/>`;
+  return html`<${Shell} me=${me} onSignOut=${() => { stopLive(); pb.authStore.clear(); setMe(null); location.hash = ''; }}/>`;
 }
 
 const root = document.getElementById('root');

@@ -149,6 +149,7 @@ function Submissions({ me, query }) {
   useEffect(() => onLive(() => { setFresh((n) => n + 1); reload(); }), []);
   useEffect(() => { setSelected(new Set()); setCursor(-1); }, [JSON.stringify(apiQuery)]);
   const rows = data?.items || [];
+  useEffect(() => { if (data) sessionStorage.setItem('fieldbase.queue', JSON.stringify(rows.map((r) => r.id))); }, [data]);
   const tbody = useRef();
   useEffect(() => {
     function onKey(ev) {

@@ -1,0 +1,198 @@
+package hooks
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/filesystem"
+
+	"fieldbase/form"
+	"fieldbase/ingest"
+	"fieldbase/openrosa"
+	"fieldbase/xform"
+)
+
+// orSubmit is POST /submission: the instance becomes the envelope a JSON push carries and
+// goes through the same parser, validator, dedup and store (ingest). The outcomes are the
+// push's, keyed on meta/instanceID: created or an identical resend 201 (attachments filled
+// in), different XML under a known instanceID 409 (kept as a conflict), a bad body 400.
+func (s *Server) orSubmit(e *core.RequestEvent) error {
+	user, team, err := s.orEnumerator(e)
+	if err != nil {
+		return orFail(e, err)
+	}
+	sub, err := readOpenRosaBody(e)
+	if err != nil {
+		return orFail(e, err)
+	}
+	in, err := xform.Parse(sub.XML)
+	if err != nil {
+		return orFail(e, &orError{http.StatusBadRequest, err.Error()})
+	}
+	f, err := s.orSubmissionSurvey(in)
+	if err != nil {
+		return orFail(e, err)
+	}
+	deviceID := e.Request.URL.Query().Get("deviceID")
+	raw, err := in.Envelope(f, deviceID)
+	if err != nil {
+		return orFail(e, &orError{http.StatusBadRequest, err.Error()})
+	}
+	store, err := s.Store()
+	if err != nil {
+		return err
+	}
+	out, err := store.Push(e.Request.Context(), ingest.Caller{UserID: user.Id, TeamID: team}, raw)
+	if err != nil {
+		s.app.Logger().Error("openrosa: submission not stored", "enumerator", user.Id, "instance", in.InstanceID, "error", err.Error())
+		return orMessage(e, http.StatusInternalServerError, "the server could not store this form now; send it again later")
+	}
+	if deviceID == "" {
+		deviceID = in.DeviceID
+	}
+	s.TouchDevice(user.Id, deviceID, e.Request.UserAgent(), map[string]int{out.Outcome: 1})
+
+	status, msg := openRosaOutcome(out)
+	if (out.Outcome == ingest.Created || out.Outcome == ingest.Exists) && len(sub.Files) > 0 {
+		if err := s.saveSubmissionFiles(out.Record, strings.TrimPrefix(in.InstanceID, "uuid:"), user.Id, team, sub.Files); err != nil {
+			var fe *orError
+			if errors.As(err, &fe) {
+				return orFail(e, fe)
+			}
+			s.app.Logger().Error("openrosa: attachment not stored", "instance", in.InstanceID, "error", err.Error())
+			return orMessage(e, http.StatusInternalServerError, "the form was received but its files could not be stored now; send it again later")
+		}
+	}
+	return orMessage(e, status, msg)
+}
+
+// readOpenRosaBody reads the multipart body under the size limits (413 beyond them).
+func readOpenRosaBody(e *core.RequestEvent) (*openrosa.Submission, error) {
+	const total = OpenRosaMaxSubmission + 1<<20 // parts' headers and boundaries
+	if e.Request.ContentLength > total {
+		return nil, &orError{http.StatusRequestEntityTooLarge,
+			fmt.Sprintf("the submission is %d bytes; at most %d are accepted in one POST", e.Request.ContentLength, OpenRosaMaxSubmission)}
+	}
+	mt, params, err := mime.ParseMediaType(e.Request.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		return nil, &orError{http.StatusBadRequest, "the submission must be multipart/form-data with an " + openrosa.PartXML + " part, as ODK Collect sends it"}
+	}
+	sub, err := openrosa.ReadSubmission(e.Request.Body, params["boundary"], openrosa.Limits{
+		Total: total, XML: xform.MaxInstanceBytes, File: OpenRosaMaxSubmission, MaxFiles: openRosaMaxFiles})
+	if err != nil {
+		var pe *openrosa.Error
+		if errors.As(err, &pe) {
+			return nil, &orError{pe.Status, pe.Msg}
+		}
+		return nil, err
+	}
+	return sub, nil
+}
+
+// orSubmissionSurvey finds the survey version the instance names: 404 if it is unknown,
+// 409 if it no longer takes submissions.
+func (s *Server) orSubmissionSurvey(in *xform.Instance) (*form.Survey, error) {
+	if in.FormID == "" {
+		return nil, &orError{http.StatusBadRequest, "the submission's root element has no id attribute (the form ID)"}
+	}
+	v, err := strconv.Atoi(in.Version)
+	var row surveyRow
+	if err == nil {
+		err = s.app.DB().NewQuery("SELECT form_id, version, title, status FROM surveys WHERE form_id = {:f} AND version = {:v}").
+			Bind(dbx.Params{"f": in.FormID, "v": v}).One(&row)
+	}
+	if err != nil {
+		return nil, &orError{http.StatusNotFound, fmt.Sprintf("form %q version %q is not on this server: download the current form and fill it again", truncate(in.FormID, 64), truncate(in.Version, 20))}
+	}
+	if row.Status != "active" {
+		return nil, &orError{http.StatusConflict, fmt.Sprintf("form %q version %d is closed: it no longer takes submissions", in.FormID, v)}
+	}
+	sv, ok := s.Surveys.Survey(in.FormID, v)
+	if !ok {
+		return nil, &orError{http.StatusNotFound, fmt.Sprintf("form %q version %d cannot be loaded on this server", in.FormID, v)}
+	}
+	return sv.Form, nil
+}
+
+// openRosaOutcome says what became of the submission, in the words Collect shows.
+func openRosaOutcome(o ingest.Outcome) (int, string) {
+	switch o.Outcome {
+	case ingest.Created:
+		switch o.Status {
+		case "invalid":
+			return http.StatusCreated, "Received, with problems a supervisor will see: " + problemsText(o.Errors)
+		case "duplicate":
+			return http.StatusCreated, "Received: the same answers were sent before under another form; a supervisor will check it"
+		case "flagged":
+			return http.StatusCreated, "Received; flagged for a supervisor's look"
+		}
+		return http.StatusCreated, "Received: thank you"
+	case ingest.Exists:
+		return http.StatusCreated, "Already received: nothing new to save"
+	case ingest.Conflict:
+		return http.StatusConflict, "A different form with the same instance ID was received before; this copy is kept for a supervisor to compare"
+	}
+	return http.StatusBadRequest, "Not accepted: " + problemsText(o.Errors)
+}
+
+func problemsText(ps []form.Problem) string {
+	if len(ps) == 0 {
+		return "no details"
+	}
+	msg := ps[0].Message
+	if len(ps) > 1 {
+		msg += fmt.Sprintf(" (and %d more)", len(ps)-1)
+	}
+	return msg
+}
+
+// saveSubmissionFiles stores the attachments of a submission (upsert by name: a later POST
+// of the same instance fills in what an earlier one lacked).
+func (s *Server) saveSubmissionFiles(record, instanceID, enumerator, team string, files []openrosa.File) error {
+	col, err := s.app.FindCachedCollectionByNameOrId("submission_files")
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		sum := md5.Sum(f.Data)
+		hash := hex.EncodeToString(sum[:])
+		rec, _ := s.app.FindFirstRecordByFilter(col, "submission = {:s} && name = {:n}", dbx.Params{"s": record, "n": f.Name})
+		if rec != nil && rec.GetString("md5") == hash {
+			continue
+		}
+		if rec == nil {
+			rec = core.NewRecord(col)
+		}
+		file, err := filesystem.NewFileFromBytes(f.Data, f.Name)
+		if err != nil {
+			return err
+		}
+		rec.Set("submission", record)
+		rec.Set("instance_id", instanceID)
+		rec.Set("name", f.Name)
+		rec.Set("file", file)
+		rec.Set("size", len(f.Data))
+		rec.Set("md5", hash)
+		rec.Set("enumerator", enumerator)
+		rec.Set("team", team)
+		if err := s.app.Save(rec); err != nil {
+			return &orError{http.StatusBadRequest, fmt.Sprintf("attachment %q is not accepted: %v", truncate(f.Name, 100), err)}
+		}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

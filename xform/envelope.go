@@ -1,0 +1,161 @@
+package xform
+
+import (
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+
+	"fieldbase/form"
+)
+
+// Envelope returns the JSON envelope of the instance for survey s, as a device would push
+// it (sync.md), so that it goes through the push's own parser, validator and store.
+// ODK's value formats become the envelope's: numbers for int and decimal, a list for a
+// space-separated select_multiple, {lat, lon, altitude, accuracy} for "lat lon alt acc",
+// dateTime offsets written +hh:mm; an empty element is an unanswered question (absent);
+// a non-relevant node, which ODK leaves out, is absent too. Groups do not nest the data.
+// deviceID is the device Collect named in the request, used when the instance has none.
+//
+// An element that is not a row of the survey means the instance is not of this form
+// (another version, another form): that is an *Error, not a stored invalid household.
+func (in *Instance) Envelope(s *form.Survey, deviceID string) ([]byte, error) {
+	if in.Root != Root {
+		return nil, bad("the submission's root element is <%s>, not <%s>: it is not an instance of an XForm served here", in.Root, Root)
+	}
+	data := map[string]any{}
+	if err := fill(s, in.root, nil, data, "/"+Root); err != nil {
+		return nil, err
+	}
+	env := map[string]any{
+		"id":      strings.TrimPrefix(in.InstanceID, "uuid:"),
+		"survey":  in.FormID,
+		"version": s.Version,
+		"data":    data,
+	}
+	if in.TimeStart != "" {
+		env["started_at"] = DateTime(in.TimeStart)
+	}
+	if in.TimeEnd != "" {
+		env["completed_at"] = DateTime(in.TimeEnd)
+	}
+	if in.DeviceID != "" {
+		deviceID = in.DeviceID
+	}
+	if deviceID != "" {
+		env["device_id"] = deviceID
+	}
+	if in.DeprecatedID != "" {
+		env["supersedes"] = strings.TrimPrefix(in.DeprecatedID, "uuid:")
+	}
+	return json.Marshal(env)
+}
+
+// fill copies the answers under n (whose row is parent: nil for the root) into data.
+func fill(s *form.Survey, n *node, parent *form.Field, data map[string]any, path string) error {
+	for _, k := range n.kids {
+		if k.template {
+			continue
+		}
+		if parent == nil && k.name == "meta" {
+			continue
+		}
+		f := s.Field(k.name)
+		if f == nil || f.Parent() != parent {
+			return bad("%s/%s is not a question of survey %s version %d: the form on the device is not the one served here; download it again", path, k.name, s.FormID, s.Version)
+		}
+		p := path + "/" + k.name
+		switch f.Type {
+		case "group":
+			if err := fill(s, k, f, data, p); err != nil {
+				return err
+			}
+		case "repeat":
+			row := map[string]any{}
+			if err := fill(s, k, f, row, p); err != nil {
+				return err
+			}
+			rows, _ := data[f.Name].([]any)
+			data[f.Name] = append(rows, row)
+		case "note":
+		default:
+			if len(k.kids) > 0 {
+				return bad("%s has elements inside; a %s answer is text", p, f.Type)
+			}
+			if k.text == "" {
+				continue
+			}
+			data[f.Name] = Value(f.Type, k.text)
+		}
+	}
+	return nil
+}
+
+// Value converts the text of an answer from ODK's format to the envelope's. Text that is
+// not of the type is passed on as it is, for the validator to name the problem.
+func Value(typ, text string) any {
+	switch typ {
+	case "integer":
+		if x, err := strconv.ParseInt(text, 10, 64); err == nil && math.Abs(float64(x)) < 1<<53 {
+			return float64(x)
+		}
+	case "decimal":
+		if x, err := strconv.ParseFloat(text, 64); err == nil && !math.IsInf(x, 0) && !math.IsNaN(x) {
+			return x
+		}
+	case "select_multiple":
+		words := strings.Fields(text)
+		list := make([]any, len(words))
+		for i, w := range words {
+			list[i] = w
+		}
+		return list
+	case "geopoint":
+		return geopoint(text)
+	case "datetime", "dateTime":
+		return DateTime(text)
+	}
+	return text
+}
+
+func geopoint(text string) any {
+	f := strings.Fields(text)
+	if len(f) < 2 || len(f) > 4 {
+		return text
+	}
+	nums := make([]float64, len(f))
+	for i, w := range f {
+		x, err := strconv.ParseFloat(w, 64)
+		if err != nil || math.IsInf(x, 0) || math.IsNaN(x) {
+			return text
+		}
+		nums[i] = x
+	}
+	g := map[string]any{"lat": nums[0], "lon": nums[1]}
+	if len(nums) > 2 {
+		g["altitude"] = nums[2]
+	}
+	if len(nums) > 3 {
+		g["accuracy"] = nums[3]
+	}
+	return g
+}
+
+// DateTime writes an ODK dateTime (2026-10-05T09:30:00.000+05:45; JavaRosa has written
+// +0545 too) as RFC 3339.
+func DateTime(s string) string {
+	n := len(s)
+	if n > 16 && strings.IndexByte(s, 'T') == 10 && (s[n-5] == '+' || s[n-5] == '-') && isDigits(s[n-4:]) {
+		return s[:n-2] + ":" + s[n-2:]
+	}
+	return s
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
