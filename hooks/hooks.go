@@ -46,6 +46,7 @@ func Register(app core.App) *Server {
 	s.bindEnrich()
 	s.bindAuth()
 	s.bindRealtime()
+	s.bindDigests()
 	s.bindEdits()
 	s.bindAppTokens()
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {

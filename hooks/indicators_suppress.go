@@ -60,11 +60,11 @@ func workOutSuppression(cat *indicators.Catalog, snap *indicators.Snapshot) (sup
 	cells := map[string][]disclosure.Cell{}
 	seen := map[string]map[string]bool{}
 	for _, by := range publishedTables(cat) {
-		res, err := snap.Compute(indicators.Request{By: by})
+		counts, err := snap.Counts(indicators.Request{By: by})
 		if err != nil {
 			return nil, err
 		}
-		for _, c := range res.Cells {
+		for _, c := range counts {
 			key := disclosure.KeyOf(by, c.Dims)
 			if seen[c.Indicator] == nil {
 				seen[c.Indicator] = map[string]bool{}
@@ -77,8 +77,7 @@ func workOutSuppression(cat *indicators.Catalog, snap *indicators.Snapshot) (sup
 			for i, d := range by {
 				at[i] = disclosure.Coord{Dim: d, Code: c.Dims[i]}
 			}
-			cells[c.Indicator] = append(cells[c.Indicator], disclosure.Cell{At: at, N: c.NUnweighted,
-				Primary: c.Flag == estimate.FlagSuppressed})
+			cells[c.Indicator] = append(cells[c.Indicator], disclosure.Cell{At: at, N: c.N, Primary: c.Suppressed})
 		}
 	}
 	dims := make([]disclosure.Dimension, len(cat.Dimensions))

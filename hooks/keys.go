@@ -133,3 +133,24 @@ func quotaFromEnv() ingest.Quota {
 	}
 	return q
 }
+
+// bindDigests keeps the stored digests of a submission true to its answers when they are
+// edited on another path than a push (a superuser in the admin UI): a stale head key or
+// content hash would match, or miss, the wrong households.
+func (s *Server) bindDigests() {
+	s.app.OnRecordUpdate("submissions").BindFunc(func(e *core.RecordEvent) error {
+		orig := e.Record.Original()
+		if jsonEqual(orig.Get("data"), e.Record.Get("data")) && jsonEqual(orig.Get("pii"), e.Record.Get("pii")) {
+			return e.Next()
+		}
+		keys, err := s.Keys()
+		if err != nil {
+			return err
+		}
+		answers := mergePII(e.Record.Get("data"), e.Record.Get("pii"))
+		e.Record.Set("head_key", dedup.FromDataWith(keys, e.Record.Id, answers).HeadKey)
+		e.Record.Set("content_hash", dedup.ContentHashWith(keys, answers))
+		e.Record.Set("raw_hash", "")
+		return e.Next()
+	})
+}
