@@ -256,11 +256,13 @@ func (b *Bench) Run(ctx context.Context) error {
 	fill := opt.IndicatorHouseholds > 0 && (haveInd || haveExp)
 
 	rejects := opt.Decisions / 10
-	need := opt.Runs * opt.PushHouseholds
+	need := opt.Runs * (opt.PushHouseholds + opt.openrosaHouseholds())
 	if fill {
 		need = max(need, opt.IndicatorHouseholds+rejects)
 	}
-	gen := newHouseholds(ctx, opt.Seed, need+opt.Decisions+opt.Batch+opt.Runs, opt.Clients)
+	latRounds, latSize := latencyRounds(opt), 10
+	extra := latencyDevices*latRounds*latSize + 2*opt.Batch // the latency and wire phases
+	gen := newHouseholds(ctx, opt.Seed, need+opt.Decisions+opt.Batch+opt.Runs+extra, opt.Clients)
 	b.mu.Lock()
 	b.gens = append(b.gens, gen)
 	b.mu.Unlock()
@@ -316,7 +318,7 @@ func (b *Bench) Run(ctx context.Context) error {
 			return fmt.Errorf("push run %d: %d households pushed, %d read back", r+1, st.households, len(rows.hh))
 		}
 		cpuSelf := selfCPU()
-		rawTime, err := raw.insert(ctx, rows, opt.Batch)
+		rawTime, err := raw.insert(ctx, rows, rawSyncEvery)
 		if err != nil {
 			return err
 		}
@@ -353,6 +355,9 @@ func (b *Bench) Run(ctx context.Context) error {
 	b.figure("pb_record_api_server_cpu_ms_per_household", median(pbCPU), "ms")
 	b.figure("push_vs_raw_cpu", median(vsRawCPU), "ratio")
 	b.figure("push_vs_pb_record_api_cpu", median(vsPBCPU), "ratio")
+	if err := b.openrosaRuns(ctx, ca, accA, gen, push, pushCPU); err != nil {
+		return err
+	}
 
 	// 2. Resending batches already received: every item answered `exists`.
 	var resend, resendCPU []float64
@@ -371,8 +376,27 @@ func (b *Bench) Run(ctx context.Context) error {
 	b.figure("resend_server_cpu_us_per_submission", median(resendCPU), "us")
 	b.logf("server peak RSS during the resends: %.0f MB", b.notePeak(true))
 
+	pushed := opt.Runs * (opt.PushHouseholds + opt.openrosaHouseholds())
+
+	// 2b. Latency with many devices at once, and bytes on the wire plain and gzip.
+	lat, n, err := pushLatency(ctx, ca, tokens, gen, latRounds, latSize)
+	if err != nil {
+		return fmt.Errorf("latency: %w", err)
+	}
+	pushed += n
+	b.logf("%d devices pushing %d × %d new households at once: p50 %.0f ms, p99 %.0f ms, slowest %.0f ms",
+		latencyDevices, latRounds, latSize, quantileMS(lat, 0.5), quantileMS(lat, 0.99), quantileMS(lat, 1))
+	b.figure("push_p50_ms_50_devices", quantileMS(lat, 0.5), "ms")
+	b.figure("push_p99_ms_50_devices", quantileMS(lat, 0.99), "ms")
+	wirePlain, wireGz, err := pushWire(ctx, ca, tokens[0], gen, opt.Batch)
+	if err != nil {
+		return fmt.Errorf("wire: %w", err)
+	}
+	pushed += 2 * opt.Batch
+	b.figure("push_wire_bytes_per_household_plain", wirePlain, "bytes")
+	b.figure("push_wire_bytes_per_household_gzip", wireGz, "bytes")
+
 	// 3. Fill: push through the route up to the households indicators and export read.
-	pushed := opt.Runs * opt.PushHouseholds
 	if fill && pushed < opt.IndicatorHouseholds+rejects {
 		n := opt.IndicatorHouseholds + rejects - pushed
 		b.logf("filling: pushing %d more households through the route …", n)
@@ -440,6 +464,12 @@ func (b *Bench) Run(ctx context.Context) error {
 	}
 	b.logf("pull of %d decisions from cursor %s: %s ms", opt.Decisions, cursor, runsText(pulls))
 	b.figure(fmt.Sprintf("pull_ms_%d_decisions", opt.Decisions), median(pulls), "ms")
+	pullPlain, pullGz, err := pullWire(ctx, ca, enum.Token, cursor, opt.Decisions)
+	if err != nil {
+		return fmt.Errorf("wire: %w", err)
+	}
+	b.figure("pull_wire_bytes_per_decision_plain", float64(pullPlain)/float64(opt.Decisions), "bytes")
+	b.figure("pull_wire_bytes_per_decision_gzip", float64(pullGz)/float64(opt.Decisions), "bytes")
 	b.logf("server peak RSS during the reviews and pulls: %.0f MB", b.notePeak(true))
 
 	if fill {
@@ -454,6 +484,14 @@ func (b *Bench) Run(ctx context.Context) error {
 	b.figure("server_peak_rss_mb_overall", overall, "MB")
 	b.logf("done in %s (%d figures; load average %s)", time.Since(began).Round(time.Second), b.figures, loadAvg())
 	return nil
+}
+
+// latencyRounds is how many batches each of the latency phase's devices pushes.
+func latencyRounds(o Options) int {
+	if o.PushHouseholds <= Quick.PushHouseholds {
+		return 2
+	}
+	return 4
 }
 
 // reviewable counts receipts a supervisor can still decide.

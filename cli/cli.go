@@ -23,4 +23,5 @@ func Register(app *pocketbase.PocketBase, srv *hooks.Server) {
 	app.RootCmd.AddCommand(exportCommand(app))
 	app.RootCmd.AddCommand(indicatorsCommand(app, srv))
 	app.RootCmd.AddCommand(reportCommand(app, srv))
+	app.RootCmd.AddCommand(tokenCommand(app))
 }

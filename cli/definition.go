@@ -1,9 +1,9 @@
 package cli
 
 import (
-	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"fieldbase/xlsform"
@@ -15,8 +15,9 @@ func readDefinition(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read survey: %w", err)
 	}
-	if strings.HasSuffix(strings.ToLower(path), ".xlsx") {
-		return xlsform.ToJSON(bytes.NewReader(b))
+	if low := strings.ToLower(path); strings.HasSuffix(low, ".xlsx") || strings.HasSuffix(low, ".xls") {
+		// pyxform's rules; without a settings sheet the form_id is the file name.
+		return xlsform.ToJSONFile(b, filepath.Base(path))
 	}
 	return b, nil
 }

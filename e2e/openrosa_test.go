@@ -42,6 +42,26 @@ func (f *field) appTokenURL() string {
 	return f.url + "/openrosa/key/" + tok
 }
 
+// cliTokenURL makes an app token with `fieldbase token add` (the README's way) and returns
+// the server URL it prints; the QR code goes to qr.
+func (f *field) cliTokenURL(qr string) string {
+	f.t.Helper()
+	out, err := exec.Command(bin, "token", "add", "--dir", f.dir, "--enumerator", "enum@example.org",
+		"--url", f.url, "--label", "tablet 7", "--qr", qr).CombinedOutput()
+	if err != nil {
+		f.t.Fatalf("fieldbase token add: %v\n%s", err, out)
+	}
+	_, after, ok := strings.Cut(string(out), "server URL: ")
+	if !ok {
+		f.t.Fatalf("fieldbase token add printed no server URL:\n%s", out)
+	}
+	png, err := os.ReadFile(qr)
+	if err != nil || !strings.HasPrefix(string(png), "\x89PNG") {
+		f.t.Fatalf("no QR code PNG at %s (%v)", qr, err)
+	}
+	return strings.TrimSpace(after)
+}
+
 // collectReport is what collect.mjs prints.
 type collectReport struct {
 	Error      string
@@ -153,7 +173,8 @@ func (f *field) storedHousehold(uuid string) map[string]any {
 func TestOpenRosaRealClient(t *testing.T) {
 	dir := odkDir(t)
 	or := newField(t)
-	base := or.appTokenURL()
+	or.appTokenURL() // a second tablet's token, made through the REST API
+	base := or.cliTokenURL(filepath.Join(t.TempDir(), "collect-qr.png"))
 	env := fiveMembers(t)
 	// A tablet's GPS gives an altitude too (Collect sends "lat lon alt acc").
 	env["data"].(map[string]any)["a_gps"].(map[string]any)["altitude"] = 1350.5

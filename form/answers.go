@@ -65,16 +65,99 @@ func (st *vstate) convert(f *Field, raw any, row int) slot {
 		}
 		return slot{v: dateValueFromDays(d, s)}
 	case kGeopoint:
+		if str, ok := raw.(string); ok {
+			// ODK's own format: "lat lon altitude accuracy".
+			if str == "" {
+				return slot{}
+			}
+			pts, ok := parseGeoList(str)
+			if !ok || len(pts) != 1 || strings.Contains(str, ";") {
+				return bad("type", "%s must be a GPS point \"lat lon altitude accuracy\" (got %s)", f.title(), describe(raw))
+			}
+			return slot{v: StringValue(str)}
+		}
 		m, ok := raw.(map[string]any)
 		if !ok {
-			return bad("type", "%s must be a GPS point {lat, lon, accuracy} (got %s)", f.title(), describe(raw))
+			return bad("type", "%s must be a GPS point {lat, lon, accuracy} or \"lat lon altitude accuracy\" (got %s)", f.title(), describe(raw))
 		}
 		g, msg := checkGeopoint(m)
 		if msg != "" {
 			return bad("type", "%s: %s", f.title(), msg)
 		}
 		return slot{v: StringValue(g.String())}
+	case kTime:
+		str, ok := raw.(string)
+		if !ok {
+			return bad("type", "%s must be a time written HH:MM:SS (got %s)", f.title(), describe(raw))
+		}
+		if str == "" {
+			return slot{}
+		}
+		if _, ok := parseTimeOfDay(str); !ok {
+			return bad("type", "%s must be a time written HH:MM[:SS.sss][+hh:mm] (got %s)", f.title(), describe(raw))
+		}
+		return slot{v: StringValue(str)}
+	case kDateTime:
+		str, ok := raw.(string)
+		if !ok {
+			return bad("type", "%s must be a date and time (got %s)", f.title(), describe(raw))
+		}
+		if str == "" {
+			return slot{}
+		}
+		if _, _, ok := parseInstant(str); !ok {
+			if _, ok := parseDate(str); !ok {
+				return bad("type", "%s must be a date and time written YYYY-MM-DDTHH:MM:SS.sss+hh:mm (got %s)", f.title(), describe(raw))
+			}
+		}
+		return slot{v: StringValue(str)}
+	case kGeotrace, kGeoshape:
+		str, ok := raw.(string)
+		if !ok {
+			return bad("type", "%s must be points written \"lat lon alt acc; lat lon alt acc; ...\" (got %s)", f.title(), describe(raw))
+		}
+		if str == "" {
+			return slot{}
+		}
+		pts, ok := parseGeoList(str)
+		if min := map[fieldKind]int{kGeotrace: 2, kGeoshape: 3}[f.kind]; !ok || len(pts) < min {
+			return bad("type", "%s must be at least %d points written \"lat lon alt acc; ...\" (got %s)", f.title(), min, describe(raw))
+		}
+		return slot{v: StringValue(str)}
+	case kMedia:
+		str, ok := raw.(string)
+		if !ok {
+			return bad("type", "%s must name an attached file (got %s)", f.title(), describe(raw))
+		}
+		if strings.ContainsAny(str, "/\\\x00") || str == "." || str == ".." {
+			return bad("type", "%s must be a file name without a path (got %s)", f.title(), describe(raw))
+		}
+		return slot{v: StringValue(str)}
+	case kAcknowledge, kDevice:
+		switch x := raw.(type) {
+		case string:
+			return slot{v: StringValue(x)}
+		case bool:
+			return slot{v: BoolValue(x)}
+		}
+		if x, ok := toFloat(raw); ok {
+			return slot{v: NumberValue(x)}
+		}
+		if m, ok := raw.(map[string]any); ok {
+			if g, ok := readGeopoint(m); ok {
+				return slot{v: StringValue(g.String())}
+			}
+		}
+		return bad("type", "%s must be text (got %s)", f.title(), describe(raw))
 	case kSelectOne:
+		if f.list == nil {
+			// Choices from an attached file: any code the file may hold.
+			str, ok := raw.(string)
+			if !ok {
+				return bad("type", "%s must be one answer code, as text (got %s)", f.title(), describe(raw))
+			}
+			return slot{v: StringValue(str)}
+		}
 		s, ok := raw.(string)
 		if !ok {
 			return bad("type", "%s must be one answer code, as text (got %s)", f.title(), describe(raw))
@@ -86,15 +169,31 @@ func (st *vstate) convert(f *Field, raw any, row int) slot {
 			return bad("choice", "%s is not an answer option of %s%s", describe(s), f.title(), options(f.list))
 		}
 		return slot{v: StringValue(s)}
-	case kSelectMultiple:
+	case kSelectMultiple, kRank:
 		var list []any
 		switch x := raw.(type) {
 		case []any:
 			list = x
 		case []string:
 			list = ListValue(x...).list
+		case string:
+			// ODK's own format: codes separated by spaces.
+			for _, code := range strings.Fields(x) {
+				list = append(list, code)
+			}
+			if len(list) == 0 {
+				return slot{}
+			}
 		default:
 			return bad("type", "%s must be a list of answer codes (got %s)", f.title(), describe(raw))
+		}
+		if f.list == nil {
+			for i, e := range list {
+				if s, ok := e.(string); !ok || s == "" {
+					return bad("type", "%s must be a list of answer codes as text (item %d is %s)", f.title(), i+1, describe(e))
+				}
+			}
+			return slot{v: Value{kind: KindList, list: list}}
 		}
 		if len(list) > len(f.list.choices) {
 			// Some answer is repeated or unknown; checked here so that

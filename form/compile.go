@@ -16,6 +16,11 @@ type Expr struct {
 	scope    *Field   // repeat, or nil for the household
 	refs     []*Field // fields and repeats read (for evaluation order)
 	hasToday bool
+	// device names a function or data the server cannot evaluate (now(),
+	// random(), pulldata(), an attached file ...): a calculate using it
+	// keeps the device's value. dialect says which other dialect's
+	// function it is ("" for ODK's own).
+	device, dialect string
 }
 
 // String returns the source text.
@@ -33,6 +38,15 @@ type node struct {
 	re    *regexp.Regexp
 	col   string // choice column (choice_filter)
 	fast  uint8  // comparison of field f with literal val (fastField, fastPred)
+	// Nested repeats: from the row of repeat from (the context), walk up
+	// levels to reach the row f is read at (or, for an aggregate, the row
+	// of anc, the repeat its rows are counted under). ctx is the [] level
+	// whose row is the context, -1 for the expression's own row.
+	from *Field
+	up   int
+	anc  *Field
+	ctx  int
+	list *choiceList
 }
 
 const (
@@ -96,6 +110,12 @@ const (
 	opEndsWith
 	opDate
 	opYear // int(format-date(d, '%Y')), fused: no string is made
+	opFirst
+	opIndexed
+	opChoiceName
+	opInstance
+	opDevice
+	opX // functions of funcs2.go, by name in col
 )
 
 // maxPredLevels bounds nested [] filters (each level has a row slot in the
@@ -104,6 +124,7 @@ const maxPredLevels = 4
 
 // compileOpts says where an expression is used.
 type compileOpts struct {
+	self   *Field      // the field the expression belongs to (for ., .. and current())
 	scope  *Field      // enclosing repeat, nil for household
 	dot    bool        // '.' (the current answer) allowed: constraints
 	choice *choiceList // choice_filter: bare names are choice columns
@@ -171,7 +192,12 @@ func (c *compiler) node(a *ast) (*node, error) {
 		return &node{op: opLit, val: NumberValue(f)}, nil
 	case aStr:
 		return &node{op: opLit, val: StringValue(a.text)}, nil
+	case aPath:
+		return c.path(a)
 	case aDot:
+		if !c.opts.dot && c.s.sheets && c.opts.self != nil && len(c.preds) == 0 {
+			return c.fieldNode(a, c.opts.self)
+		}
 		if !c.opts.dot {
 			return nil, c.errf(a, "'.' (this answer) can only be used in a constraint")
 		}
@@ -212,7 +238,7 @@ func (c *compiler) node(a *ast) (*node, error) {
 		switch n.op {
 		case opEq, opNe, opLt, opLe, opGt, opGe:
 			if r.op == opLit && (l.op == opField || l.op == opPredField) {
-				n.f, n.val, n.level, n.fast = l.f, r.val, l.level, fastField
+				n.f, n.val, n.level, n.fast, n.from, n.up = l.f, r.val, l.level, fastField, l.from, l.up
 				if l.op == opPredField {
 					n.fast = fastPred
 				}
@@ -261,11 +287,20 @@ func (c *compiler) lookup(a *ast) (*Field, error) {
 	if f == nil {
 		return nil, c.errf(a, "no field named %s", a.text)
 	}
+	if c.s.dups[a.text] {
+		return nil, c.errf(a, "There are multiple survey elements named '%s'.", a.text)
+	}
+	return c.checkReadable(a, f)
+}
+
+func (c *compiler) checkReadable(a *ast, f *Field) (*Field, error) {
 	switch f.kind {
 	case kGroup:
 		return nil, c.errf(a, "%s is a group, which has no value", a.text)
 	case kNote:
-		return nil, c.errf(a, "%s is a note, which has no value", a.text)
+		if !c.s.sheets {
+			return nil, c.errf(a, "%s is a note, which has no value", a.text)
+		}
 	}
 	return f, nil
 }
@@ -279,19 +314,65 @@ func (c *compiler) field(a *ast) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
+	return c.fieldNode(a, f)
+}
+
+func (c *compiler) fieldNode(a *ast, f *Field) (*node, error) {
 	if f.kind == kRepeat {
 		return nil, c.errf(a, "%s is a repeat: use count(${%s}) or sum(${field})", f.Name, f.Name)
 	}
-	c.ref(f)
-	for lvl := len(c.preds) - 1; lvl >= 0; lvl-- {
-		if f.repeat == c.preds[lvl] {
-			return &node{op: opPredField, f: f, level: lvl}, nil
-		}
+	if f.kind == kGroup || f.kind == kNote || f.kind == kInstance {
+		// A group or note has no value of its own: it reads as empty.
+		return &node{op: opLit, val: NullValue()}, nil
 	}
-	if f.repeat == nil || f.repeat == c.opts.scope {
+	c.ref(f)
+	if f.repeat == nil {
 		return &node{op: opField, f: f}, nil
 	}
-	return nil, c.errf(a, "%s is asked for each row of %s: from here use it inside count(), sum(), min() or max()", f.Name, f.repeat.Name)
+	for lvl := len(c.preds) - 1; lvl >= 0; lvl-- {
+		if up, ok := levelsUp(c.preds[lvl], f.repeat); ok {
+			return &node{op: opPredField, f: f, level: lvl, from: c.preds[lvl], up: up}, nil
+		}
+	}
+	if up, ok := levelsUp(c.opts.scope, f.repeat); ok {
+		return &node{op: opField, f: f, from: c.opts.scope, up: up}, nil
+	}
+	if !c.s.sheets {
+		return nil, c.errf(a, "%s is asked for each row of %s: from here use it inside count(), sum(), min() or max()", f.Name, f.repeat.Name)
+	}
+	// ODK reads a field of another repeat as its first row's value.
+	return c.over(&node{op: opFirst, f: f, rep: f.repeat}), nil
+}
+
+// levelsUp counts the repeat levels from repeat from up to repeat to
+// (ok false if to does not enclose from, or is from itself with 0).
+func levelsUp(from, to *Field) (int, bool) {
+	n := 0
+	for r := from; r != nil; r = r.repeat {
+		if r == to {
+			return n, true
+		}
+		n++
+	}
+	return 0, false
+}
+
+// over binds an aggregate over the rows of n.rep to its context: the rows
+// counted are those under the current row of the deepest repeat that
+// encloses both the context and n.rep (all rows when there is none).
+func (c *compiler) over(n *node) *node {
+	ctxRep, ctx := c.opts.scope, -1
+	if len(c.preds) > 0 {
+		ctxRep, ctx = c.preds[len(c.preds)-1], len(c.preds)-1
+	}
+	n.ctx = ctx
+	for a := n.rep.repeat; a != nil; a = a.repeat {
+		if up, ok := levelsUp(ctxRep, a); ok {
+			n.anc, n.from, n.up = a, ctxRep, up
+			break
+		}
+	}
+	return n
 }
 
 // bare resolves a bare name: a field of the innermost [] filter's repeat,
@@ -310,11 +391,19 @@ func (c *compiler) bare(a *ast) (*node, error) {
 		if a.text == "name" || a.text == "label" || hasColumn(l, a.text) {
 			return &node{op: opChoiceCol, col: a.text}, nil
 		}
+		if c.s.sheets {
+			// XPath: a child the item does not have is empty.
+			return &node{op: opLit, val: StringValue("")}, nil
+		}
 		return nil, c.errf(a, "choice list %s has no column %s", l.name, a.text)
 	}
 	switch a.text {
 	case "and", "or", "div", "mod":
 		return nil, c.errf(a, "%q needs values on both sides", a.text)
+	}
+	if c.s.sheets {
+		// XPath: a child element the node does not have reads as empty.
+		return &node{op: opLit, val: StringValue("")}, nil
 	}
 	return nil, c.errf(a, "unknown name %s: write ${%s} for a field, or add () for a function", a.text, a.text)
 }
@@ -373,7 +462,7 @@ var funcs = map[string]struct {
 func (c *compiler) call(a *ast) (*node, error) {
 	fn, ok := funcs[a.text]
 	if !ok {
-		return nil, c.errf(a, "unknown function %s()", a.text)
+		return c.call2(a)
 	}
 	if len(a.args) < fn.min || (fn.max >= 0 && len(a.args) > fn.max) {
 		want := fmt.Sprintf("%d", fn.min)
@@ -441,7 +530,7 @@ func (c *compiler) call(a *ast) (*node, error) {
 func (c *compiler) position(a *ast) (*node, error) {
 	if len(a.args) == 0 {
 		if len(c.preds) > 0 {
-			return &node{op: opPredPos, level: len(c.preds) - 1}, nil
+			return &node{op: opPredPos, level: len(c.preds) - 1, rep: c.preds[len(c.preds)-1]}, nil
 		}
 	} else if a.args[0].kind != aDotDot {
 		return nil, c.errf(a.args[0], "position() takes only '..' (the current row): position(..)")
@@ -449,7 +538,7 @@ func (c *compiler) position(a *ast) (*node, error) {
 	if c.opts.scope == nil {
 		return nil, c.errf(a, "position(..) needs a repeat: this expression is at household level")
 	}
-	return &node{op: opRowPos}, nil
+	return &node{op: opRowPos, rep: c.opts.scope}, nil
 }
 
 // aggregate compiles count/sum/min/max over a repeat. The argument is a
@@ -458,12 +547,18 @@ func (c *compiler) position(a *ast) (*node, error) {
 // It always covers all rows of the repeat, even from inside that repeat.
 func (c *compiler) aggregate(a *ast, o op) (*node, error) {
 	arg := a.args[0]
-	if arg.kind != aRef {
+	if arg.kind == aPath && arg.base != nil && arg.base.kind == aCall && arg.base.text == "instance" && o == opCount {
+		return c.instance(arg, true)
+	}
+	if arg.kind != aRef && arg.kind != aPath {
 		return nil, c.errf(arg, "%s() needs a ${repeat} or a ${field} of a repeat", a.text)
 	}
-	f, err := c.lookup(arg)
+	f, err := c.refField(arg)
 	if err != nil {
 		return nil, err
+	}
+	if arg.kind == aPath && len(arg.steps) > 0 {
+		arg = &ast{kind: aRef, pos: arg.pos, text: f.Name, pred: arg.steps[len(arg.steps)-1].pred}
 	}
 	rep := f.repeat
 	if f.kind == kRepeat {
@@ -473,10 +568,22 @@ func (c *compiler) aggregate(a *ast, o op) (*node, error) {
 		rep = f
 	}
 	if rep == nil {
+		if c.s.sheets {
+			// ODK: count(${x}) of a single field is 1 (0 when empty is
+			// not distinguished), sum(${x}) its value.
+			x, err := c.fieldNode(arg, f)
+			if err != nil {
+				return nil, err
+			}
+			if o == opCount {
+				return &node{op: opLit, val: NumberValue(1)}, nil
+			}
+			return &node{op: opNumber, args: []*node{x}}, nil
+		}
 		return nil, c.errf(arg, "%s() needs a repeat or a field inside one; %s is a household field", a.text, f.Name)
 	}
 	c.ref(f)
-	n := &node{op: o, f: f, rep: rep}
+	n := c.over(&node{op: o, f: f, rep: rep})
 	if arg.pred != nil {
 		if len(c.preds) >= maxPredLevels {
 			return nil, c.errf(arg.pred, "too many nested [] filters")
@@ -497,7 +604,7 @@ func (c *compiler) aggregate(a *ast, o op) (*node, error) {
 // example, the regex or int('3') are not recomputed for every household.
 func foldConst(n *node) *node {
 	switch n.op {
-	case opToday, opRegex, opCount, opSum, opMin, opMax:
+	case opToday, opRegex, opCount, opSum, opMin, opMax, opDevice, opFirst, opIndexed, opInstance:
 		return n
 	}
 	for _, a := range n.args {

@@ -75,13 +75,19 @@ func (n *node) eval(c *evalCtx) Value {
 	case opDot:
 		return c.dot
 	case opField:
+		if n.up > 0 {
+			return c.get(n.f, c.lift(n.from, c.row, n.up))
+		}
 		return c.get(n.f, c.row)
 	case opPredField:
+		if n.up > 0 {
+			return c.get(n.f, c.lift(n.from, c.preds[n.level], n.up))
+		}
 		return c.get(n.f, c.preds[n.level])
 	case opRowPos:
-		return NumberValue(float64(c.row + 1))
+		return NumberValue(float64(c.local(n.rep, c.row) + 1))
 	case opPredPos:
-		return NumberValue(float64(c.preds[n.level] + 1))
+		return NumberValue(float64(c.local(n.rep, c.preds[n.level]) + 1))
 	case opChoiceCol:
 		if c.choice == nil {
 			return Value{}
@@ -127,6 +133,8 @@ func (n *node) eval(c *evalCtx) Value {
 		return c.today
 	case opCount, opSum, opMin, opMax:
 		return n.aggregate(c)
+	case opFirst, opIndexed, opChoiceName, opInstance, opDevice, opX:
+		return n.call2(c)
 	}
 	return n.call(c)
 }
@@ -195,10 +203,14 @@ func (n *node) evalBool(c *evalCtx) bool {
 
 // fastRow is the row a fast comparison reads its field at.
 func (c *evalCtx) fastRow(n *node) int {
+	row := c.row
 	if n.fast == fastPred {
-		return c.preds[n.level]
+		row = c.preds[n.level]
 	}
-	return c.row
+	if n.up > 0 {
+		return c.lift(n.from, row, n.up)
+	}
+	return row
 }
 
 // aggregate evaluates count/sum/min/max over the rows of a repeat. Empty
@@ -206,12 +218,16 @@ func (c *evalCtx) fastRow(n *node) int {
 // a non-numeric answer makes sum/min/max NaN, as in XPath.
 func (n *node) aggregate(c *evalCtx) Value {
 	rows := c.rows(n.rep)
-	if n.pred == nil && n.f == n.rep {
+	if n.pred == nil && n.f == n.rep && n.anc == nil {
 		return NumberValue(float64(rows))
 	}
+	anc := c.ancRow(n)
 	saved := c.preds[n.level]
 	count, acc, seen, bad := 0, 0.0, false, false
 	for i := 0; i < rows && !bad; i++ {
+		if !c.visible(n, anc, i) {
+			continue
+		}
 		if n.pred != nil {
 			c.preds[n.level] = i
 			if !n.pred.evalBool(c) {

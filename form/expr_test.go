@@ -407,3 +407,44 @@ func TestFieldworkStartIsTheSetting(t *testing.T) {
 		t.Error("fieldwork-start(1) compiled")
 	}
 }
+
+// TestODKFunctions checks functions of ODK's library beyond the core set,
+// with the values ODK's engine gives.
+func TestODKFunctions(t *testing.T) {
+	s := loadTest(t)
+	for _, c := range []struct {
+		src  string
+		want string
+	}{
+		{"format-date('2026-10-05', '%a %e %b %Y')", "Mon 5 Oct 2026"},
+		{"1 div 0", "Infinity"},
+		{"substring-before('2026-10-05', '-')", "2026"},
+		{"substring-after('a=b', '=')", "b"},
+		{"translate('abc', 'abc', 'ABC')", "ABC"},
+		{"normalize-space('  a   b ')", "a b"},
+		{"boolean-from-string('true')", "true"},
+		{"round(log10(1000))", "3"},
+		{"round(sqrt(16))", "4"},
+		{"round(exp10(2))", "100"},
+		{"round(pi() * 100)", "314"},
+		{"round(atan2(1, 1) * 4 * 1000)", "3142"},
+		{"digest('abc', 'SHA-256', 'hex')", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+		{"base64-decode('aGVsbG8=')", "hello"},
+		{"checklist(1, 2, true(), false(), true())", "true"},
+		{"weighted-checklist(3, -1, true(), 2, true(), 1)", "true"},
+		{"round(distance('0 0 0 0; 0 1 0 0'))", "111319"},
+		{"geofence('0.5 0.5', '0 0; 0 1; 1 1; 1 0; 0 0')", "true"},
+		{"substring('12345', 2, 3)", "234"},
+		{"decimal-time('06:00:00')", "0.25"},
+		{"concat(join(' ', 'a', 'b'))", "a b"},
+	} {
+		e, err := s.Compile(c.src, "")
+		if err != nil {
+			t.Errorf("%s: %v", c.src, err)
+			continue
+		}
+		if got := e.EvalAt(map[string]any{}, -1, day("2026-10-05")).String(); got != c.want {
+			t.Errorf("%s = %q, want %q", c.src, got, c.want)
+		}
+	}
+}

@@ -261,6 +261,8 @@ func clampInt(f float64, max int) int {
 	return int(f)
 }
 
+var dayAbbr = [...]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
+
 var monthAbbr = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
 
 // formatDate implements the ODK format-date patterns %Y %y %m %n %d %e %b
@@ -298,6 +300,15 @@ func formatDate(days int, layout string) string {
 			b.WriteString(strconv.Itoa(d))
 		case 'b':
 			b.WriteString(monthAbbr[m-1])
+		case 'a':
+			// 1970-01-01 was a Thursday.
+			b.WriteString(dayAbbr[((days%7)+7+4)%7])
+		case 'H', 'M', 'S':
+			b.WriteString("00") // a date has no time of day
+		case 'h':
+			b.WriteByte('0')
+		case '3':
+			b.WriteString("000")
 		case '%':
 			b.WriteByte('%')
 		default:

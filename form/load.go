@@ -1,15 +1,14 @@
 package form
 
 import (
-	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // DefinitionError lists everything wrong with a survey definition, each
-// problem naming the sheet row (1-based), the field and the column.
+// problem naming the sheet row, the field and the column.
 type DefinitionError struct {
 	Problems []string
 }
@@ -21,6 +20,7 @@ func (e *DefinitionError) Error() string {
 // loader accumulates problems so that Load reports all of them at once.
 type loader struct {
 	s        *Survey
+	sheets   bool // from a spreadsheet: pyxform's wording and leniency (see Definition.Sheets)
 	problems []string
 }
 
@@ -28,9 +28,26 @@ func (l *loader) problem(format string, args ...any) {
 	l.problems = append(l.problems, fmt.Sprintf(format, args...))
 }
 
-// at prefixes a problem with its place: "survey row 12 (a_hh_size), column relevant".
-func at(sheet string, i int, name, col string) string {
-	s := fmt.Sprintf("%s row %d", sheet, i+1)
+func (l *loader) warn(format string, args ...any) {
+	l.s.Warnings = append(l.s.Warnings, fmt.Sprintf(format, args...))
+}
+
+// at prefixes a problem with its place. From a spreadsheet it is worded as
+// pyxform does, with the spreadsheet's row number: "[row : 12] On the
+// 'survey' sheet, column 'relevant' (a_hh_size)"; for the JSON format
+// "survey row 12 (a_hh_size), column relevant".
+func (l *loader) at(sheet string, num int, name, col string) string {
+	if l.sheets {
+		s := fmt.Sprintf("[row : %d] On the '%s' sheet", num, sheet)
+		if col != "" {
+			s += ", column '" + col + "'"
+		}
+		if name != "" {
+			s += " (" + name + ")"
+		}
+		return s
+	}
+	s := fmt.Sprintf("%s row %d", sheet, num)
 	if name != "" {
 		s += " (" + name + ")"
 	}
@@ -40,117 +57,94 @@ func at(sheet string, i int, name, col string) string {
 	return s
 }
 
-// Load reads a survey definition (JSON: settings, survey, choices, checks;
-// see docs/design.md), checks it and compiles its expressions. A malformed
-// definition is refused with a *DefinitionError listing every problem.
-func Load(data []byte) (*Survey, error) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(data, &top); err != nil {
-		return nil, &DefinitionError{Problems: []string{"definition is not a JSON object: " + err.Error()}}
+// yesNo reads a yes/no column (required, sensitive, read_only). From a
+// spreadsheet, anything else is an expression (expr true); the JSON format
+// takes only yes or no.
+func (l *loader) yesNo(sheet string, num int, name, col, v string) (yes bool, expr string) {
+	switch v {
+	case "yes", "Yes", "YES", "true", "True", "TRUE", "true()", "1":
+		return true, ""
+	case "", "no", "No", "NO", "false", "False", "FALSE", "false()", "0":
+		return false, ""
 	}
-	l := &loader{s: &Survey{byName: map[string]*Field{}, lists: map[string]*choiceList{}}}
-	keys := make([]string, 0, len(top))
-	for k := range top {
-		keys = append(keys, k)
+	if l.sheets {
+		return false, v
 	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		switch k {
-		case "settings", "survey", "choices", "checks":
-		default:
-			l.problem("unknown section %q (expected settings, survey, choices, checks)", k)
-		}
-	}
-	l.settings(top["settings"])
-	l.choices(top["choices"])
-	l.survey(top["survey"])
-	l.compileFields()
-	l.checks(top["checks"])
-	if len(l.problems) == 0 {
-		l.plan()
-	}
-	if len(l.problems) > 0 {
-		return nil, &DefinitionError{Problems: l.problems}
-	}
-	return l.s, nil
+	l.problem("%s: must be yes or no (expressions are not supported here)", l.at(sheet, num, name, col))
+	return false, ""
 }
 
-// sheet decodes a sheet as a list of rows.
-func (l *loader) sheet(name string, raw json.RawMessage) []map[string]any {
-	if raw == nil {
-		return nil
+// FormIDProblem says what is wrong with a form_id, "" if nothing. The rule
+// is pyxform's (any text) narrowed to what can key a stored survey and a
+// URL: 1 to 100 characters, no control characters, no '/', no spaces at
+// either end. The surveys collection applies the same rule.
+func FormIDProblem(id string) string {
+	switch {
+	case id == "":
+		return "missing"
+	case len(id) > 100:
+		return "longer than 100 characters"
+	case strings.TrimSpace(id) != id:
+		return "starts or ends with a space"
+	case strings.ContainsRune(id, '/'):
+		return "contains '/'"
 	}
-	var rows []map[string]any
-	if err := json.Unmarshal(raw, &rows); err != nil {
-		l.problem("%s: must be a list of rows (objects of column: text): %v", name, err)
-		return nil
-	}
-	return rows
-}
-
-// cell reads one column of a row as text. Booleans and numbers are
-// accepted where spreadsheets produce them (required: true, version: 1).
-func (l *loader) cell(sheet string, i int, row map[string]any, name, col string) string {
-	switch v := row[col].(type) {
-	case nil:
-		return ""
-	case string:
-		return strings.TrimSpace(v)
-	case bool:
-		if v {
-			return "yes"
+	for _, r := range id {
+		if unicode.IsControl(r) || r == unicode.ReplacementChar {
+			return "contains a control character"
 		}
-		return "no"
-	case float64:
-		return formatNumber(v)
 	}
-	l.problem("%s: must be text", at(sheet, i, name, col))
 	return ""
 }
 
-// yesNo reads required/sensitive.
-func (l *loader) yesNo(sheet string, i int, row map[string]any, name, col string) bool {
-	switch strings.ToLower(l.cell(sheet, i, row, name, col)) {
-	case "yes", "true", "true()", "1":
-		return true
-	case "", "no", "false", "false()", "0":
-		return false
-	}
-	l.problem("%s: must be yes or no (expressions are not supported here)", at(sheet, i, name, col))
-	return false
-}
-
-// settings reads the settings object; form_id and version are required.
-func (l *loader) settings(raw json.RawMessage) {
-	if raw == nil {
-		l.problem("settings: missing (form_id and version are required)")
-		return
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		l.problem("settings: must be an object: %v", err)
-		return
-	}
+// settings reads the settings; form_id is required. version is any text
+// (pyxform's rule: deployments order versions by install time); Version
+// is its value when it is a whole number of 1 or more, else 0.
+func (l *loader) settings(m map[string]string) {
 	st := &l.s.Settings
-	get := func(col string) string { return l.cell("settings", 0, m, "", col) }
+	get := func(col string) string { return strings.TrimSpace(m[col]) }
 	st.FormID = get("form_id")
 	st.Title = get("title")
 	st.DefaultLanguage = get("default_language")
 	st.FieldworkStart = get("fieldwork_start")
 	st.Country = get("country")
-	if !validName(st.FormID) {
-		l.problem("settings, column form_id: %q is not a valid form id (letters, digits, _)", st.FormID)
+	st.VersionText = get("version")
+	st.Extra = map[string]string{}
+	for k, v := range m {
+		switch k {
+		case "form_id", "title", "default_language", "fieldwork_start", "country", "version":
+		default:
+			st.Extra[k] = v
+		}
 	}
-	if v := get("version"); v == "" {
-		l.problem("settings, column version: missing")
-	} else if n, err := strconv.Atoi(v); err != nil || n < 1 {
-		l.problem("settings, column version: %q is not a whole number of 1 or more", v)
-	} else {
+	where := func(col string) string {
+		if l.sheets {
+			return fmt.Sprintf("[row : 2] On the 'settings' sheet, column '%s'", col)
+		}
+		return "settings, column " + col
+	}
+	if msg := FormIDProblem(st.FormID); msg != "" {
+		if st.FormID == "" {
+			l.problem("%s: missing", where("form_id"))
+		} else {
+			l.problem("%s: %q is not a valid form id (%s)", where("form_id"), st.FormID, msg)
+		}
+	}
+	if n, err := strconv.Atoi(st.VersionText); err == nil && n >= 1 {
 		st.Version = n
+	} else if !l.sheets {
+		// fieldbase's own format keys stored versions by number.
+		if st.VersionText == "" {
+			l.problem("settings, column version: missing")
+		} else {
+			l.problem("settings, column version: %q is not a whole number of 1 or more", st.VersionText)
+		}
+	} else if len(st.VersionText) > 100 {
+		l.problem("%s: longer than 100 characters", where("version"))
 	}
 	if st.FieldworkStart != "" {
 		if _, ok := parseDate(st.FieldworkStart); !ok {
-			l.problem("settings, column fieldwork_start: %q is not a date (YYYY-MM-DD)", st.FieldworkStart)
+			l.problem("%s: %q is not a date (YYYY-MM-DD)", where("fieldwork_start"), st.FieldworkStart)
 		}
 	}
 	l.s.FormID, l.s.Version, l.s.Title = st.FormID, st.Version, st.Title

@@ -123,7 +123,7 @@ func TestMHSBrokenHouseholds(t *testing.T) {
 		{name: "age out of range", mutate: func(_ *Envelope, d data) { member(d, 1)["b_age"] = 130.0 },
 			errors: []string{"members[1].b_age constraint"}},
 		{name: "answer to a skipped question", mutate: func(_ *Envelope, d data) { member(d, 0)["i_ever"] = "yes" },
-			errors: []string{"members[0].i_ever relevance"}},
+			warnings: []string{"members[0].i_ever relevance"}},
 		{name: "required missing", mutate: func(_ *Envelope, d data) { delete(member(d, 3), "i_level") },
 			errors: []string{"members[3].i_level required"}},
 		{name: "psu as text", mutate: func(_ *Envelope, d data) { d["a_psu"] = "123" },
@@ -192,12 +192,12 @@ func TestMHSBrokenHouseholds(t *testing.T) {
 		{name: "consent is not a code", mutate: func(_ *Envelope, d data) { d["a_consent"] = "y" },
 			errors: []string{"a_consent choice"}},
 		{name: "employed but said not working", mutate: func(_ *Envelope, d data) { member(d, 1)["g_work7"] = "yes" },
-			errors: []string{"members[1].g_absent relevance", "members[1].g_status required", "members[1].g_seek4 relevance",
-				"members[1].g_avail relevance", "members[1].g_injury required"}},
+			errors:   []string{"members[1].g_status required", "members[1].g_injury required"},
+			warnings: []string{"members[1].g_absent relevance", "members[1].g_seek4 relevance", "members[1].g_avail relevance"}},
 		{name: "no emigrants but rows", mutate: func(_ *Envelope, d data) { d["d_any"] = "no" },
-			errors: []string{"d_n relevance", "emigrants relevance"}},
+			warnings: []string{"d_n relevance", "emigrants relevance"}},
 		{name: "account question without bank or mobile", mutate: func(_ *Envelope, d data) { d["e_channel"] = []any{"mto"} },
-			errors: []string{"e_acct relevance"}},
+			warnings: []string{"e_acct relevance"}},
 		{name: "members not a list", mutate: func(_ *Envelope, d data) { d["members"] = data{} },
 			errors: []string{"members type"}},
 		{name: "several problems at once", mutate: func(e *Envelope, d data) {
@@ -226,8 +226,13 @@ func TestMHSRefusal(t *testing.T) {
 	}
 	env.Data["a_hh_size"] = 3.0
 	res := s.Validate(env, day("2026-10-20"))
-	if got := pathRules(res.Errors); len(got) != 1 || got[0] != "a_hh_size relevance" {
-		t.Errorf("%v", res.Errors)
+	// ODK clears what does not apply: a device that sent it is warned and
+	// the answer is dropped from the data.
+	if got := pathRules(res.Warnings); len(got) != 1 || got[0] != "a_hh_size relevance" || len(res.Errors) != 0 {
+		t.Errorf("%v %v", res.Errors, res.Warnings)
+	}
+	if _, ok := res.Data["a_hh_size"]; ok {
+		t.Errorf("a_hh_size kept in the data: %v", res.Data["a_hh_size"])
 	}
 }
 

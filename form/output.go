@@ -13,13 +13,23 @@ func (st *vstate) output(data map[string]any) map[string]any {
 	s := st.s
 	out := cow{orig: data}
 	for _, f := range s.fields {
-		if f.kind == kCalculate && f.repeat == nil {
-			out.setCalc(f.Name, st.hh[f.slot].v)
+		if f.repeat != nil {
+			continue
+		}
+		switch {
+		case st.hh[f.slot].cleared:
+			out.set(f.Key, nil)
+		case f.kind == kCalculate && !f.Device:
+			out.setCalc(f.Key, st.hh[f.slot].v)
 		}
 	}
 	for _, rep := range s.repeats {
 		r := &st.reps[rep.repIdx]
-		if r.n == 0 || !rep.hasCalc {
+		if r.cleared && rep.repeat == nil {
+			out.set(rep.Key, nil)
+			continue
+		}
+		if r.n == 0 || rep.repeat != nil || (!rep.hasCalc && !r.anyCleared) {
 			continue
 		}
 		var rows []any // copied on the first row that changes
@@ -30,8 +40,11 @@ func (st *vstate) output(data map[string]any) map[string]any {
 			}
 			row := cow{orig: rs.raw}
 			for _, f := range rep.sub {
-				if f.kind == kCalculate {
-					row.setCalc(f.Name, rs.slots[f.slot].v)
+				switch {
+				case rs.slots[f.slot].cleared:
+					row.set(f.Key, nil)
+				case f.kind == kCalculate && !f.Device:
+					row.setCalc(f.Key, rs.slots[f.slot].v)
 				}
 			}
 			if row.m != nil {
@@ -42,7 +55,7 @@ func (st *vstate) output(data map[string]any) map[string]any {
 			}
 		}
 		if rows != nil {
-			out.set(rep.Name, rows)
+			out.set(rep.Key, rows)
 		}
 	}
 	return out.result()

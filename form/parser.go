@@ -19,6 +19,19 @@ type ast struct {
 	args  []*ast // operands, call arguments
 	pred  *ast   // predicate of a reference: ${members}[...]
 	paren bool   // wrapped in parentheses (for messages only)
+	// Path: base (a call such as instance('l') or current(), or nil),
+	// abs (starts with '/'), and its steps.
+	base  *ast
+	abs   bool
+	steps []step
+}
+
+// step is one step of an XPath location path: a name, "." or "..", with
+// an optional predicate.
+type step struct {
+	name string
+	pred *ast
+	pos  int
 }
 
 type astKind uint8
@@ -33,6 +46,7 @@ const (
 	aCall   // name(args)
 	aNeg    // -x
 	aBinary // x op y, op in tokKind
+	aPath   // /data/x, ../x, instance('l')/root/item[name = 1]/label
 )
 
 type parser struct {
@@ -151,7 +165,7 @@ func (p *parser) expr(min int) (*ast, error) {
 		if bp == 0 {
 			switch t.kind {
 			case tSlash:
-				return nil, p.errAt(t, "paths with '/' are not supported: use ${name}, and div for division")
+				return nil, p.errAt(t, "a name must follow '/' in a path: use ${name}, and div for division")
 			case tPipe:
 				return nil, p.errAt(t, "'|' (node-set union) is not supported")
 			case tName:
@@ -217,7 +231,84 @@ func (p *parser) unary() (*ast, error) {
 	return p.primary()
 }
 
+// primary parses a primary expression and the location path that may
+// follow it (instance('l')/root/item, current()/../x, ../x, name/x).
 func (p *parser) primary() (*ast, error) {
+	t := p.peek()
+	if t.kind == tSlash {
+		p.i++
+		n := &ast{kind: aPath, pos: t.pos, abs: true}
+		return p.steps(n)
+	}
+	x, err := p.primary1()
+	if err != nil {
+		return nil, err
+	}
+	if p.peek().kind != tSlash {
+		return x, nil
+	}
+	if nt := p.toks[p.i+1]; nt.kind != tName && nt.kind != tDot && nt.kind != tDotDot && nt.kind != tMul {
+		return x, nil // let the operator loop report it
+	}
+	n := &ast{kind: aPath, pos: x.pos}
+	switch x.kind {
+	case aCall, aRef:
+		n.base = x
+	case aBare:
+		n.steps = append(n.steps, step{name: x.text, pred: x.pred, pos: x.pos})
+	case aDot:
+		n.steps = append(n.steps, step{name: ".", pos: x.pos})
+	case aDotDot:
+		n.steps = append(n.steps, step{name: "..", pos: x.pos})
+	default:
+		return x, nil
+	}
+	p.i++ // '/'
+	return p.steps(n)
+}
+
+// steps parses name[pred]/name/.. after a '/'.
+func (p *parser) steps(n *ast) (*ast, error) {
+	for {
+		t := p.next()
+		st := step{pos: t.pos}
+		switch t.kind {
+		case tName:
+			st.name = t.text
+		case tDot:
+			st.name = "."
+		case tDotDot:
+			st.name = ".."
+		case tMul:
+			st.name = "*"
+		default:
+			if n.abs && len(n.steps) == 0 && n.base == nil {
+				// "/" alone: the root.
+				p.i--
+				return n, nil
+			}
+			return nil, p.errAt(t, "a name must follow '/' in a path: use ${name}, and div for division")
+		}
+		if p.peek().kind == tLBrack {
+			p.i++
+			pred, err := p.expr(0)
+			if err != nil {
+				return nil, err
+			}
+			if err := p.expect(tRBrack, "to close '['"); err != nil {
+				return nil, err
+			}
+			st.pred = pred
+		}
+		n.steps = append(n.steps, st)
+		if p.peek().kind != tSlash {
+			return n, nil
+		}
+		p.i++
+	}
+}
+
+func (p *parser) primary1() (*ast, error) {
 	t := p.next()
 	switch t.kind {
 	case tNum:
@@ -272,8 +363,6 @@ func (p *parser) primary() (*ast, error) {
 		return nil, p.errAt(t, "unexpected end of expression: a value is missing")
 	case tLBrack:
 		return nil, p.errAt(t, "'[' filter must follow a ${repeat} reference")
-	case tSlash:
-		return nil, p.errAt(t, "paths with '/' are not supported: use ${name}")
 	}
 	return nil, p.errAt(t, fmt.Sprintf("unexpected %s: a value is missing", describeTok(t)))
 }

@@ -9,20 +9,39 @@ import "strings"
 // checks are evaluated after all of this and need no ordering.
 func (l *loader) plan() {
 	s := l.s
+	s.plan = l.levelPlan(nil)
+	for _, rep := range s.repeats {
+		rep.plan = l.levelPlan(rep)
+	}
+}
+
+// levelPlan orders the units of one level (the household, or the rows of
+// a repeat): its fields, notes and the repeats directly inside it, each
+// repeat with everything it contains.
+func (l *loader) levelPlan(level *Field) []*Field {
 	var units []*Field
-	for _, f := range s.rows {
-		if f.repeat == nil && (f.hasAnswer() || f.kind == kRepeat) {
+	for _, f := range l.s.rows {
+		if f.repeat == level && (f.hasAnswer() || f.kind == kRepeat || f.kind == kNote) {
 			units = append(units, f)
 		}
 	}
-	// unit maps a referenced field to the top-level unit computing it.
+	// unit maps a referenced field to the unit of this level computing
+	// it, nil when it is outside this level.
 	unit := func(f *Field) *Field {
-		if f.repeat != nil {
-			return f.repeat
+		for x := f; x != nil; x = x.repeat {
+			if x.repeat == level {
+				if x != f && x.kind != kRepeat {
+					return nil
+				}
+				return x
+			}
+			if x.kind == kRepeat && x.repeat == level {
+				return x
+			}
 		}
-		return f
+		return nil
 	}
-	s.plan = l.order(units, func(u *Field) []*Field {
+	return l.order(units, func(u *Field) []*Field {
 		var deps []*Field
 		add := func(es ...*Expr) {
 			for _, e := range es {
@@ -30,38 +49,37 @@ func (l *loader) plan() {
 					continue
 				}
 				for _, r := range e.refs {
+					d := unit(r)
+					if d == nil {
+						continue
+					}
 					// A repeat's fields may read the repeat (count of
 					// its rows); anything else reading itself is a cycle.
-					if d := unit(r); d != u || u.kind != kRepeat {
+					if d != u || u.kind != kRepeat {
 						deps = append(deps, d)
 					}
 				}
 			}
 		}
 		add(u.relevant...)
-		add(u.calc, u.count)
-		for _, f := range u.sub {
-			add(f.relevant...)
-			add(f.calc)
+		add(u.calc, u.count, u.reqIf)
+		if u.kind == kRepeat {
+			var walk func(r *Field)
+			walk = func(r *Field) {
+				for _, f := range r.sub {
+					add(f.relevant...)
+					add(f.calc, f.reqIf)
+				}
+				for _, c := range r.children {
+					add(c.relevant...)
+					add(c.count)
+					walk(c)
+				}
+			}
+			walk(u)
 		}
 		return deps
 	})
-	for _, rep := range s.repeats {
-		rep.plan = l.order(rep.sub, func(u *Field) []*Field {
-			var deps []*Field
-			for _, e := range append([]*Expr{u.calc}, u.relevant...) {
-				if e == nil {
-					continue
-				}
-				for _, r := range e.refs {
-					if r.repeat == rep {
-						deps = append(deps, r)
-					}
-				}
-			}
-			return deps
-		})
-	}
 }
 
 // order is a stable topological sort: repeatedly take the first unit in
@@ -113,7 +131,7 @@ func (l *loader) order(units []*Field, deps func(*Field) []*Field) []*Field {
 					}
 				}
 			}
-			l.problem("%s: circular reference in relevant/calculation among %s", at("survey", first.Row-1, first.Name, "relevant"), strings.Join(names, ", "))
+			l.problem("%s: circular reference in relevant/calculation among %s", l.at("survey", first.Row, first.Name, "relevant"), strings.Join(names, ", "))
 			return out
 		}
 	}

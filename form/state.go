@@ -21,19 +21,25 @@ type slot struct {
 	// too, and problems that depend on it are not reported: one mistake
 	// gives one error, not a cascade through every question it gates.
 	bad, unsure bool
+	cleared     bool // answered but not relevant: dropped from Result.Data
 }
 
 type repState struct {
-	rows  []rowState
-	slots []slot // backing store of the rows' slots
-	src   []any  // the rows as sent
-	n     int    // rows visible to expressions (0 when not relevant)
-	bad   bool   // the repeat is not a list
+	rows       []rowState
+	slots      []slot // backing store of the rows' slots
+	src        []any  // the rows as sent
+	n          int    // rows visible to expressions (0 when not relevant)
+	bad        bool   // the repeat is not a list
+	cleared    bool   // rows sent for a repeat that does not apply
+	anyCleared bool   // a row had a non-relevant answer dropped
 }
 
 type rowState struct {
-	slots []slot
-	raw   map[string]any // nil when the row is not an object
+	slots  []slot
+	raw    map[string]any // nil when the row is not an object
+	parent int            // row of the enclosing repeat (nested repeats), -1 at the top
+	local  int            // 0-based position among the rows of its parent row
+	off    bool           // its repeat does not apply in its parent row: read as absent
 }
 
 // maxRows is the most rows a repeat may have in a submission.
@@ -99,22 +105,52 @@ func (st *vstate) add(warn bool, k key, path, rule, msg string) {
 	st.found = append(st.found, found{Problem{path, rule, msg}, warn, k})
 }
 
-func path(f *Field, row int) string {
+// path names an answer: members[2].b_age (0-based rows), with the rows
+// of enclosing repeats for nested ones: members[0].children[1].age.
+func (st *vstate) path(f *Field, row int) string {
 	if f.repeat == nil {
-		return f.Name
+		return f.Key
 	}
-	return fmt.Sprintf("%s[%d].%s", f.repeat.Name, row, f.Name)
+	return st.rowPath(f.repeat, row) + "." + f.Key
 }
 
-func fieldKey(f *Field, row int) key {
+// rowPath names row (global index) of a repeat: members[2].
+func (st *vstate) rowPath(rep *Field, row int) string {
+	if row < 0 || row >= len(st.reps[rep.repIdx].rows) {
+		return rep.Key
+	}
+	rs := &st.reps[rep.repIdx].rows[row]
+	return fmt.Sprintf("%s[%d]", st.repPath(rep, rs.parent), rs.local)
+}
+
+// repPath names a repeat inside row parent of its enclosing repeat.
+func (st *vstate) repPath(rep *Field, parent int) string {
+	if rep.repeat == nil || parent < 0 {
+		return rep.Key
+	}
+	return st.rowPath(rep.repeat, parent) + "." + rep.Key
+}
+
+// top returns the outermost repeat of f and the row of it that holds row.
+func (st *vstate) top(f *Field, row int) (*Field, int) {
+	rep := f.repeat
+	for rep != nil && rep.repeat != nil && row >= 0 {
+		row = st.reps[rep.repIdx].rows[row].parent
+		rep = rep.repeat
+	}
+	return rep, row
+}
+
+func (st *vstate) fieldKey(f *Field, row int) key {
 	if f.repeat == nil {
 		return key{top: f.ord, row: -1}
 	}
-	return key{top: f.repeat.ord, row: row, ord: f.ord}
+	top, trow := st.top(f, row)
+	return key{top: top.ord, row: trow, ord: f.ord}
 }
 
 func (st *vstate) fieldProblem(f *Field, row int, rule, msg string) {
-	st.add(false, fieldKey(f, row), path(f, row), rule, msg)
+	st.add(false, st.fieldKey(f, row), st.path(f, row), rule, msg)
 }
 
 // eval evaluates an expression over the submission's slots. unsure
@@ -141,7 +177,7 @@ func (st *vstate) read(f *Field, row int) *slot {
 		return &st.hh[f.slot]
 	}
 	r := &st.reps[f.repeat.repIdx]
-	if row < 0 || row >= r.n || r.rows[row].slots == nil {
+	if row < 0 || row >= r.n || r.rows[row].slots == nil || r.rows[row].off {
 		return nil
 	}
 	return &r.rows[row].slots[f.slot]
@@ -152,4 +188,10 @@ func (st *vstate) slotp(f *Field, row int) *slot {
 		return &st.hh[f.slot]
 	}
 	return &st.reps[f.repeat.repIdx].rows[row].slots[f.slot]
+}
+
+// rowOn reports whether a row of a repeat holds answers that apply.
+func (st *vstate) rowOn(rep *Field, row int) bool {
+	rs := &st.reps[rep.repIdx].rows[row]
+	return rs.raw != nil && !rs.off
 }

@@ -10,13 +10,21 @@ type Survey struct {
 	Version  int
 	Title    string
 	Settings Settings
+	// Warnings are what the loader noticed but accepted (pyxform's
+	// warnings, functions whose value the server keeps from the device).
+	Warnings []string
 
-	rows    []*Field // every survey row, in order (groups, notes, repeats too)
-	fields  []*Field // answer fields (questions and calculates), in order
-	byName  map[string]*Field
-	lists   map[string]*choiceList
-	repeats []*Field
-	checks  []*Check
+	rows     []*Field // every survey row, in order (groups, notes, repeats too)
+	fields   []*Field // answer fields (questions and calculates), in order
+	byName   map[string]*Field
+	lists    map[string]*choiceList
+	extLists map[string]*choiceList // the external_choices sheet
+	byPath   map[string]*Field
+	hhKeys   map[string]*Field // keys of the household's answers
+	dups     map[string]bool   // names used by more than one row: ${name} is ambiguous
+	sheets   bool              // loaded from a spreadsheet (pyxform's rules)
+	repeats  []*Field
+	checks   []*Check
 
 	hhSlots int      // number of household-level answer slots
 	plan    []*Field // household-level fields and repeats in evaluation order
@@ -32,20 +40,64 @@ type Settings struct {
 	DefaultLanguage string `json:"default_language"`
 	FieldworkStart  string `json:"fieldwork_start"` // YYYY-MM-DD, "" if not set
 	Country         string `json:"country"`         // ISO 3166-1 alpha-3, "" if not set
+	// VersionText is the version as written (any text in an XLSForm);
+	// Version is its value when it is a whole number, else 0.
+	VersionText string `json:"-"`
+	// Extra holds the other settings as written (instance_name,
+	// submission_url, public_key, style, allow_choice_duplicates ...),
+	// kept for the clients.
+	Extra map[string]string `json:"-"`
 }
 
 // Field is one named row of the survey sheet: a question, a calculate, a
 // note, a group or a repeat.
 type Field struct {
-	Name      string
-	Label     string
-	Type      string // integer, decimal, text, date, geopoint, select_one, select_multiple, calculate, note, group, repeat
+	Name  string
+	Label string
+	// Type is one of integer, decimal, range, text, barcode, date, time,
+	// dateTime, geopoint, geotrace, geoshape, select_one, select_multiple,
+	// rank, image, audio, video, file, acknowledge, calculate, hidden,
+	// note, group, repeat, xml-external, csv-external, or a metadata type
+	// (start, end, today, deviceid, username, phonenumber, simserial,
+	// subscriberid, email, audit, start-geopoint, background-audio ...).
+	Type      string
 	List      string // choice list of a select_one/select_multiple
 	Repeat    string // name of the enclosing repeat, "" at household level
 	Group     string // name of the innermost enclosing group, ""
 	Required  bool
 	Sensitive bool
-	Row       int // 1-based row in the survey sheet
+	Row       int // row in the survey sheet (the spreadsheet's row number for an XLSForm)
+
+	// Path is the field's place in the form: enclosing groups and repeats
+	// and its name, joined by '/' ("household/members/age"). Key is the
+	// key of its answer in the answers object of its level (the household,
+	// or a row of its repeat): its name, or when another field of the same
+	// level has the same name (in another group), its path from that level.
+	Path string
+	Key  string
+	// External names where the choices come from when they are not in the
+	// choices sheet: a file attached to the survey (select_one_from_file
+	// households.csv) or the external_choices sheet.
+	External string
+	// Device says the value is one only the device can know (metadata,
+	// media, now(), once(), random(), uuid(), pulldata(), other dialects'
+	// functions): it is kept from the submission, never recomputed.
+	Device bool
+	// RequiredIf is required written as an expression (required is then
+	// false): the answer is required where it holds.
+	RequiredIf string
+	// Labels are the translations of the label by language, as in the
+	// column label::Language (code); Label is the default language's (or
+	// the first) one.
+	Labels map[string]string
+	// Columns keeps every other column of the row as written (hint,
+	// guidance_hint, appearance, default, trigger, parameters,
+	// required_message, read_only, media, translations, bind::*, ...),
+	// for clients that render the form.
+	Columns map[string]string
+	// OrOther: a select with "or_other": the choice "other" is added and a
+	// text field NAME_other asks for it.
+	OrOther bool
 
 	Relevant          string
 	Constraint        string
@@ -59,6 +111,11 @@ type Field struct {
 	slot   int    // index of the answer in its household or row slots
 	repeat *Field // enclosing repeat
 	parent *Field // innermost enclosing group or repeat
+
+	depth    int               // number of enclosing repeats
+	keys     map[string]*Field // repeats: keys of a row's answers
+	children []*Field          // repeats: the repeats directly inside
+	reqIf    *Expr
 
 	// For repeats.
 	repIdx  int
@@ -85,20 +142,38 @@ const (
 	kGeopoint
 	kSelectOne
 	kSelectMultiple
+	kTime
+	kDateTime
+	kGeotrace
+	kGeoshape
+	kRank
+	kMedia
+	kAcknowledge
+	kDevice // metadata and hidden: a value the device sets
 	kCalculate
 	kNote
 	kGroup
 	kRepeat
+	kInstance // xml-external, csv-external: data for expressions, no answer
 )
 
 // hasAnswer reports whether the field holds a value in the answers.
 func (f *Field) hasAnswer() bool { return f.kind <= kCalculate }
 
+// question reports whether the enumerator answers the field.
+func (f *Field) question() bool { return f.kind < kDevice }
+
+// isSelect reports whether the answer is chosen from a list.
+func (f *Field) isSelect() bool {
+	return f.kind == kSelectOne || f.kind == kSelectMultiple || f.kind == kRank
+}
+
 // Choice is one row of the choices sheet.
 type Choice struct {
-	Name  string
-	Label string
-	Extra map[string]string // other columns, usable in choice_filter
+	Name   string
+	Label  string
+	Labels map[string]string // translations by language (label::Language (code))
+	Extra  map[string]string // other columns as written, usable in choice_filter
 }
 
 type choiceList struct {

@@ -108,9 +108,12 @@ func (st *vstate) relevant(f *Field, row int) (relevant, unsure bool) {
 // answers, calculates and repeat counts.
 func (st *vstate) run() {
 	for _, u := range st.s.plan {
-		if u.kind == kRepeat {
+		switch u.kind {
+		case kRepeat:
 			st.runRepeat(u)
-		} else {
+		case kNote:
+			st.stepNote(u, -1)
+		default:
 			st.step(u, -1)
 		}
 	}
@@ -119,36 +122,69 @@ func (st *vstate) run() {
 func (st *vstate) step(f *Field, row int) {
 	sl := st.slotp(f, row)
 	rel, unsure := st.relevant(f, row)
+	device := f.Device && f.kind == kCalculate
 	if unsure {
 		// Whether the question applies is unknown: keep the answer, say
 		// nothing about it, and let what reads it be unsure too.
 		sl.unsure = true
-		if f.kind == kCalculate {
+		if f.kind == kCalculate && !device {
 			sl.v, _ = st.eval(f.calc, row)
 		}
 		return
 	}
 	if !rel {
-		if f.kind != kCalculate && !sl.v.IsNull() {
-			st.fieldProblem(f, row, "relevance", fmt.Sprintf("%s was answered but should have been skipped (asked only if %s)", f.title(), relevantText(f)))
+		if f.kind != kCalculate && !sl.v.IsNull() && !sl.bad {
+			// ODK clears what does not apply before sending; a device that
+			// sent it anyway is told, and the answer is dropped from the
+			// data (the submission as sent is kept).
+			st.add(true, st.fieldKey(f, row), st.path(f, row), "relevance",
+				fmt.Sprintf("%s was answered but does not apply (asked only if %s); the answer is cleared", f.title(), relevantText(f)))
+			sl.cleared = true
+			if f.repeat != nil {
+				st.reps[f.repeat.repIdx].anyCleared = true
+			}
 		}
 		sl.v = Value{}
 		return
 	}
-	if f.kind == kCalculate {
+	if f.kind == kCalculate && !device {
 		v, unsure := st.eval(f.calc, row)
 		sl.unsure = unsure
 		if !unsure && !sl.v.IsNull() && !sameValue(sl.v, v) {
-			st.add(true, fieldKey(f, row), path(f, row), "type",
+			st.add(true, st.fieldKey(f, row), st.path(f, row), "type",
 				fmt.Sprintf("%s was %s on the device but the server computes %s; the server's value is kept", f.title(), describeValue(sl.v), describeValue(v)))
 		}
 		sl.v = v
 		return
 	}
-	if f.Required && sl.v.IsNull() && !sl.bad {
+	required := f.Required
+	if !required && f.reqIf != nil {
+		ok, u := st.test(f.reqIf, row)
+		required = ok && !u
+	}
+	if required && sl.v.IsNull() && !sl.bad {
 		st.fieldProblem(f, row, "required", fmt.Sprintf("%s is required but has no answer", f.title()))
 		// The answer that should be there is unknown, like a bad one.
 		sl.unsure = true
+	}
+}
+
+// stepNote checks a required note (the blocking-note idiom: a note that
+// is required stops the interview where it applies).
+func (st *vstate) stepNote(f *Field, row int) {
+	if !f.Required && f.reqIf == nil {
+		return
+	}
+	if rel, unsure := st.relevant(f, row); !rel || unsure {
+		return
+	}
+	required := f.Required
+	if !required {
+		ok, u := st.test(f.reqIf, row)
+		required = ok && !u
+	}
+	if required {
+		st.fieldProblem(f, row, "required", fmt.Sprintf("%s is required but has no answer", f.title()))
 	}
 }
 
@@ -168,27 +204,100 @@ func (st *vstate) runRepeat(rep *Field) {
 	rel, unsure := st.relevant(rep, -1)
 	if !rel && !unsure {
 		if len(r.rows) > 0 {
-			st.add(false, key{top: rep.ord, row: -1, ord: -1}, rep.Name, "relevance",
-				fmt.Sprintf("%s has %d rows but should have been skipped (asked only if %s)", rep.title(), len(r.rows), relevantText(rep)))
+			st.add(true, key{top: rep.ord, row: -1, ord: -1}, rep.Key, "relevance",
+				fmt.Sprintf("%s has %d rows but does not apply (asked only if %s); the rows are cleared", rep.title(), len(r.rows), relevantText(rep)))
+			r.cleared = true
 		}
 		r.n = 0
+		for i := range r.rows {
+			r.rows[i].off = true
+		}
+		st.offChildren(rep)
 		return
 	}
 	if rep.count != nil && !r.bad && !unsure {
 		v, u := st.eval(rep.count, -1)
 		if want, ok := v.Float(); ok && !u && float64(len(r.rows)) != want {
-			st.add(false, key{top: rep.ord, row: -1, ord: -1}, rep.Name, "repeat_count",
+			st.add(false, key{top: rep.ord, row: -1, ord: -1}, rep.Key, "repeat_count",
 				fmt.Sprintf("%s has %d rows but should have %s (%s)", rep.title(), len(r.rows), formatNumber(want), rep.RepeatCount))
 		}
 	}
-	// Column by column, so that a field reading an aggregate of an
-	// earlier field of the same repeat sees every row finished.
+	st.runRows(rep)
+}
+
+// runRows steps through the rows of a repeat: column by column, so that a
+// field reading an aggregate of an earlier field of the same repeat sees
+// every row finished; a repeat inside is checked in each row, then run.
+func (st *vstate) runRows(rep *Field) {
+	r := &st.reps[rep.repIdx]
 	for _, f := range rep.plan {
+		if f.kind == kRepeat {
+			st.runNested(f)
+			continue
+		}
 		for i := range r.rows {
-			if r.rows[i].raw != nil {
+			if !st.rowOn(rep, i) {
+				continue
+			}
+			if f.kind == kNote {
+				st.stepNote(f, i)
+			} else {
 				st.step(f, i)
 			}
 		}
+	}
+}
+
+// runNested checks a repeat inside another in each row of the outer one
+// (relevance, repeat_count), then runs its rows.
+func (st *vstate) runNested(rep *Field) {
+	outer := rep.repeat
+	r := &st.reps[rep.repIdx]
+	counts := make(map[int]int)
+	for i := range r.rows {
+		counts[r.rows[i].parent]++
+	}
+	for p := range st.reps[outer.repIdx].rows {
+		if !st.rowOn(outer, p) {
+			continue
+		}
+		rel, unsure := st.relevant(rep, p)
+		if !rel && !unsure {
+			if counts[p] > 0 {
+				st.add(true, st.fieldKey(rep, p), st.repPath(rep, p), "relevance",
+					fmt.Sprintf("%s has %d rows but does not apply (asked only if %s); the rows are cleared", rep.title(), counts[p], relevantText(rep)))
+			}
+			for i := range r.rows {
+				if r.rows[i].parent == p {
+					r.rows[i].off = true
+				}
+			}
+			continue
+		}
+		if rep.count != nil && !r.bad && !unsure {
+			v, u := st.eval(rep.count, p)
+			if want, ok := v.Float(); ok && !u && float64(counts[p]) != want {
+				st.add(false, st.fieldKey(rep, p), st.repPath(rep, p), "repeat_count",
+					fmt.Sprintf("%s has %d rows but should have %s (%s)", rep.title(), counts[p], formatNumber(want), rep.RepeatCount))
+			}
+		}
+	}
+	for i := range r.rows {
+		if p := r.rows[i].parent; p >= 0 && !st.rowOn(outer, p) {
+			r.rows[i].off = true
+		}
+	}
+	st.runRows(rep)
+}
+
+// offChildren drops the rows of the repeats inside rep.
+func (st *vstate) offChildren(rep *Field) {
+	for _, c := range rep.children {
+		r := &st.reps[c.repIdx]
+		for i := range r.rows {
+			r.rows[i].off = true
+		}
+		st.offChildren(c)
 	}
 }
 
@@ -219,7 +328,7 @@ func (st *vstate) constraints() {
 		}
 		r := &st.reps[f.repeat.repIdx]
 		for i := 0; i < r.n; i++ {
-			if r.rows[i].raw != nil {
+			if st.rowOn(f.repeat, i) {
 				st.constraint(f, i)
 			}
 		}
@@ -269,22 +378,22 @@ func (st *vstate) checks() {
 			}
 			k, p := key{top: math.MaxInt}, ""
 			if c.field != nil {
-				k, p = fieldKey(c.field, -1), c.field.Name
+				k, p = st.fieldKey(c.field, -1), c.field.Key
 			}
 			st.add(c.Severity == "warning", k, p, "check", checkMessage(c))
 			continue
 		}
 		r := &st.reps[c.rep.repIdx]
 		for i := 0; i < r.n; i++ {
-			if r.rows[i].raw == nil {
+			if !st.rowOn(c.rep, i) {
 				continue
 			}
 			if ok, unsure := st.test(c.expr, i); ok || unsure {
 				continue
 			}
-			k, p := key{top: c.rep.ord, row: i, ord: math.MaxInt}, fmt.Sprintf("%s[%d]", c.rep.Name, i)
+			k, p := key{top: c.rep.ord, row: i, ord: math.MaxInt}, st.rowPath(c.rep, i)
 			if c.field != nil {
-				k, p = fieldKey(c.field, i), path(c.field, i)
+				k, p = st.fieldKey(c.field, i), st.path(c.field, i)
 			}
 			st.add(c.Severity == "warning", k, p, "check", checkMessage(c))
 		}

@@ -120,13 +120,16 @@ func TestValidateTypes(t *testing.T) {
 		{name: "date as number", mutate: set("d", 20260101.0), errors: []string{"d type"}},
 		{name: "date other format", mutate: set("d", "15/03/2026"), errors: []string{"d type"}},
 		{name: "geopoint out of range", mutate: set("g", map[string]any{"lat": 91.0, "lon": 0.0, "accuracy": 5.0}), errors: []string{"g type"}},
-		{name: "geopoint as text", mutate: set("g", "27.7 85.3"), errors: []string{"g type"}},
+		// ODK's formats are accepted: "lat lon alt acc" points, space-separated selections.
+		{name: "geopoint as ODK text", mutate: set("g", "27.7 85.3 1300 5")},
+		{name: "geopoint as bad text", mutate: set("g", "27.7"), errors: []string{"g type"}},
 		{name: "geopoint without accuracy", mutate: set("g", map[string]any{"lat": 1.0, "lon": 2.0}), errors: []string{"g type"}},
 		{name: "geopoint extra key", mutate: set("g", map[string]any{"lat": 1.0, "lon": 2.0, "accuracy": 3.0, "x": 1.0}), errors: []string{"g type"}},
 		{name: "geopoint with altitude", mutate: set("g", map[string]any{"lat": 1.0, "lon": 2.0, "accuracy": 3.0, "altitude": 1300.0})},
 		{name: "select_one as number", mutate: set("q", 1.0), errors: []string{"q type"}},
 		{name: "select_one not a choice", mutate: set("q", "maybe"), errors: []string{"q choice"}},
-		{name: "select_multiple as text", mutate: set("f", "apple"), errors: []string{"f type"}},
+		{name: "select_multiple as ODK text", mutate: set("f", "apple pear")},
+		{name: "select_multiple as text, unknown code", mutate: set("f", "apple kiwi"), errors: []string{"f choice"}},
 		{name: "select_multiple repeated", mutate: set("f", []any{"apple", "apple"}), errors: []string{"f type"}},
 		{name: "select_multiple number", mutate: set("f", []any{1.0}), errors: []string{"f type"}},
 		{name: "select_multiple not a choice", mutate: set("f", []any{"apple", "kiwi", "fig"}), errors: []string{"f choice"}},
@@ -158,10 +161,10 @@ func TestValidateRules(t *testing.T) {
 		{name: "required in row", mutate: func(_ *Envelope, d map[string]any) { delete(kid(d, 1), "k_school") }, errors: []string{"kids[1].k_school required"}},
 		{name: "required in group", mutate: func(_ *Envelope, d map[string]any) { delete(d, "inq") }, errors: []string{"inq required"}},
 		{name: "not required", mutate: func(_ *Envelope, d map[string]any) { delete(d, "f"); delete(d, "x") }},
-		{name: "relevance", mutate: func(_ *Envelope, d map[string]any) { kid(d, 0)["k_school"] = "no" }, errors: []string{"kids[0].k_school relevance"}},
-		{name: "relevance of group", mutate: func(_ *Envelope, d map[string]any) { d["q"] = "no" }, errors: []string{"inq relevance"}},
+		{name: "relevance", mutate: func(_ *Envelope, d map[string]any) { kid(d, 0)["k_school"] = "no" }, warnings: []string{"kids[0].k_school relevance"}},
+		{name: "relevance of group", mutate: func(_ *Envelope, d map[string]any) { d["q"] = "no" }, warnings: []string{"inq relevance"}},
 		{name: "not relevant and absent", mutate: func(_ *Envelope, d map[string]any) { d["q"] = "no"; delete(d, "inq") }},
-		{name: "relevance of repeat", mutate: func(_ *Envelope, d map[string]any) { d["n"] = 0.0 }, errors: []string{"name relevance", "kids relevance"}},
+		{name: "relevance of repeat", mutate: func(_ *Envelope, d map[string]any) { d["n"] = 0.0 }, warnings: []string{"name relevance", "kids relevance"}},
 		{name: "not relevant repeat empty", mutate: func(_ *Envelope, d map[string]any) {
 			d["n"] = 0.0
 			delete(d, "name")
@@ -190,7 +193,8 @@ func TestValidateRules(t *testing.T) {
 			kid(d, 0)["k_school"] = "yes"
 			kid(d, 1)["k_age"] = 30.0
 			d["zzz"] = true
-		}, errors: []string{"id type", "x type", "name required", "kids[0].k_school relevance", "kids[1].k_age constraint", "kids[1].k_age check", "zzz type"}},
+		}, errors: []string{"id type", "x type", "name required", "kids[1].k_age constraint", "kids[1].k_age check", "zzz type"},
+			warnings: []string{"kids[0].k_school relevance"}},
 	})
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 
 	"fieldbase/form"
+	"fieldbase/ingest"
 	"fieldbase/openrosa"
 	"fieldbase/xform"
 )
@@ -115,6 +116,18 @@ func (s *Server) orCaller(e *core.RequestEvent) (*core.Record, error) {
 }
 
 func (s *Server) userOfToken(token string) (*core.Record, error) {
+	now := timeNow()
+	if u, ok := s.orCache().tokenUsers.get(token, now); ok {
+		return u, nil
+	}
+	u, err := s.lookupToken(token)
+	if err == nil {
+		s.orCache().tokenUsers.put(token, u, now)
+	}
+	return u, err
+}
+
+func (s *Server) lookupToken(token string) (*core.Record, error) {
 	var id string
 	err := s.app.DB().NewQuery("SELECT enumerator FROM app_tokens WHERE token = {:t} AND revoked = FALSE").
 		Bind(dbx.Params{"t": token}).Row(&id)
@@ -128,6 +141,9 @@ func (s *Server) userOfToken(token string) (*core.Record, error) {
 	if err != nil {
 		return nil, nil
 	}
+	// Seen at most once per cacheTTL (the lookup is cached): when a tablet last used it.
+	s.app.DB().NewQuery("UPDATE app_tokens SET last_used = {:t} WHERE token = {:k}").
+		Bind(dbx.Params{"t": ingest.DBTime(timeNow()), "k": token}).Execute()
 	return user, nil
 }
 

@@ -98,11 +98,9 @@ func TestOpenRosaCentralStatusTable(t *testing.T) {
 	other = bytes.Replace(xml, []byte(`version="1"`), []byte(`version="7"`), 1)
 	wantStatus(t, "unknown version", c.submit(other, nil, nil), 404, "not on this server")
 
-	if _, err := c.s.App.DB().NewQuery("UPDATE surveys SET status = 'retired' WHERE form_id = 'mhs'").Execute(); err != nil {
-		t.Fatal(err)
-	}
+	setSurveyStatus(t, c.s, "retired")
 	wantStatus(t, "closed form", c.submit(xml, nil, nil), 409, "closed")
-	c.s.App.DB().NewQuery("UPDATE surveys SET status = 'active' WHERE form_id = 'mhs'").Execute()
+	setSurveyStatus(t, c.s, "active")
 	if n := c.count("1=1"); n != 0 {
 		t.Fatalf("%d submissions stored by refused requests", n)
 	}
@@ -145,6 +143,19 @@ func TestOpenRosaCentralStatusTable(t *testing.T) {
 	}
 }
 
+// setSurveyStatus retires or reopens mhs v1 as a superuser does in the admin UI.
+func setSurveyStatus(t *testing.T, s *server, status string) {
+	t.Helper()
+	rec, err := s.App.FindFirstRecordByFilter("surveys", "form_id = 'mhs' && version = 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Set("status", status)
+	if err := s.App.Save(rec); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestOpenRosaBasicAuth: a password login over HTTPS (here: behind a TLS proxy).
 func TestOpenRosaBasicAuth(t *testing.T) {
 	s := newServer(t)
@@ -178,7 +189,20 @@ func TestOpenRosaRevokedToken(t *testing.T) {
 	if a := orRequest(t, "HEAD", c.base+"/submission", nil, "", nil); a.status != 204 {
 		t.Fatalf("fresh token: %d", a.status)
 	}
-	c.s.App.DB().NewQuery("UPDATE app_tokens SET revoked = TRUE").Execute()
+	var used string
+	c.s.App.DB().NewQuery("SELECT last_used FROM app_tokens").Row(&used)
+	if used == "" {
+		t.Error("last_used not set after a request")
+	}
+	// As a superuser does in the admin UI.
+	tok, err := c.s.App.FindFirstRecordByFilter("app_tokens", "enumerator = {:e}", dbx.Params{"e": fx.enumA1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok.Set("revoked", true)
+	if err := c.s.App.Save(tok); err != nil {
+		t.Fatal(err)
+	}
 	if a := orRequest(t, "HEAD", c.base+"/submission", nil, "", nil); a.status != 403 {
 		t.Errorf("revoked token: %d, want 403", a.status)
 	}

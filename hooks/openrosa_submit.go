@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"crypto/md5"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -58,7 +59,11 @@ func (s *Server) orSubmit(e *core.RequestEvent) error {
 	if deviceID == "" {
 		deviceID = in.DeviceID
 	}
-	s.TouchDevice(user.Id, deviceID, e.Request.UserAgent(), map[string]int{out.Outcome: 1})
+	// The device record says when the tablet last sent; once per cacheTTL is enough (one
+	// POST per household would otherwise double the writes).
+	if k := user.Id + "|" + deviceID; !s.deviceTouched(k) {
+		s.TouchDevice(user.Id, deviceID, e.Request.UserAgent(), map[string]int{out.Outcome: 1})
+	}
 
 	status, msg := openRosaOutcome(out)
 	if (out.Outcome == ingest.Created || out.Outcome == ingest.Exists) && len(sub.Files) > 0 {
@@ -106,10 +111,9 @@ func (s *Server) orSubmissionSurvey(in *xform.Instance) (*form.Survey, error) {
 	v, err := strconv.Atoi(in.Version)
 	var row surveyRow
 	if err == nil {
-		err = s.app.DB().NewQuery("SELECT form_id, version, title, status FROM surveys WHERE form_id = {:f} AND version = {:v}").
-			Bind(dbx.Params{"f": in.FormID, "v": v}).One(&row)
+		row, err = s.surveyStatus(in.FormID, v)
 	}
-	if err != nil {
+	if err != nil || row.Status == "" {
 		return nil, &orError{http.StatusNotFound, fmt.Sprintf("form %q version %q is not on this server: download the current form and fill it again", truncate(in.FormID, 64), truncate(in.Version, 20))}
 	}
 	if row.Status != "active" {
@@ -120,6 +124,23 @@ func (s *Server) orSubmissionSurvey(in *xform.Instance) (*form.Survey, error) {
 		return nil, &orError{http.StatusNotFound, fmt.Sprintf("form %q version %d cannot be loaded on this server", in.FormID, v)}
 	}
 	return sv.Form, nil
+}
+
+// surveyStatus reads a survey version's row (Status "" when there is none), cached.
+func (s *Server) surveyStatus(formID string, v int) (surveyRow, error) {
+	key := surveyKey(formID, v)
+	now := timeNow()
+	if row, ok := s.orCache().surveyStatus.get(key, now); ok {
+		return row, nil
+	}
+	var row surveyRow
+	err := s.app.DB().NewQuery("SELECT form_id, version, title, status FROM surveys WHERE form_id = {:f} AND version = {:v}").
+		Bind(dbx.Params{"f": formID, "v": v}).One(&row)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return row, err
+	}
+	s.orCache().surveyStatus.put(key, row, now)
+	return row, nil
 }
 
 // openRosaOutcome says what became of the submission, in the words Collect shows.
@@ -188,6 +209,16 @@ func (s *Server) saveSubmissionFiles(record, instanceID, enumerator, team string
 		}
 	}
 	return nil
+}
+
+func (s *Server) deviceTouched(k string) bool {
+	now := timeNow()
+	c := &s.orCache().deviceTouch
+	if _, ok := c.get(k, now); ok {
+		return true
+	}
+	c.put(k, true, now)
+	return false
 }
 
 func truncate(s string, n int) string {

@@ -2,16 +2,23 @@ package hooks_test
 
 import (
 	"bytes"
+	"compress/zlib"
 	"crypto/md5"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/xml"
 	"io"
 	"mime/multipart"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+
+	"fieldbase/hooks"
 )
 
 // appToken makes an app token for a fixture enumerator and returns its secret.
@@ -139,5 +146,88 @@ func TestOpenRosaFormList(t *testing.T) {
 	}
 	if !bytes.Contains(a.body, []byte("/openrosa/key/"+tok+"/forms/mhs/1/form.xml")) {
 		t.Errorf("download URL not in the list: %s", a.body)
+	}
+}
+
+// TestOpenRosaFormListEscaping: a survey title with & and < is escaped in the form list,
+// and a retired survey is not listed.
+func TestOpenRosaFormListEscaping(t *testing.T) {
+	s := newServer(t)
+	var def map[string]any
+	raw, err := os.ReadFile("../schemas/mhs.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.Unmarshal(raw, &def)
+	settings := def["settings"].(map[string]any)
+	settings["form_id"], settings["title"] = "hh_amp", "Health & <migration> survey"
+	b, _ := json.Marshal(def)
+	if _, err := hooks.InstallSurvey(s.App, b); err != nil {
+		t.Fatal(err)
+	}
+	base := s.URL + "/openrosa/key/" + appToken(t, s, fx.enumA1)
+	a := orRequest(t, "GET", base+"/formList", nil, "", nil)
+	if !bytes.Contains(a.body, []byte("<name>Health &amp; &lt;migration&gt; survey</name>")) {
+		t.Errorf("title not escaped: %s", a.body)
+	}
+	var fl formList
+	if err := xml.Unmarshal(a.body, &fl); err != nil || len(fl.Forms) != 2 {
+		t.Fatalf("%v %s", err, a.body)
+	}
+	one := orRequest(t, "GET", base+"/formList?formID=hh_amp", nil, "", nil)
+	fl = formList{}
+	xml.Unmarshal(one.body, &fl)
+	if len(fl.Forms) != 1 || fl.Forms[0].Name != "Health & <migration> survey" {
+		t.Errorf("formID filter: %s", one.body)
+	}
+	rec, _ := s.App.FindFirstRecordByFilter("surveys", "form_id = 'mhs'")
+	rec.Set("status", "retired")
+	if err := s.App.Save(rec); err != nil {
+		t.Fatal(err)
+	}
+	a = orRequest(t, "GET", base+"/formList", nil, "", nil)
+	if bytes.Contains(a.body, []byte("<formID>mhs</formID>")) {
+		t.Errorf("a retired survey is listed: %s", a.body)
+	}
+}
+
+// TestAppTokenQR: a superuser gets the Collect settings (zlib + base64 JSON with the server
+// URL and the token) as text and as a PNG QR code; nobody else does.
+func TestAppTokenQR(t *testing.T) {
+	s := newServer(t)
+	tok := appToken(t, s, fx.enumA1)
+	rec, _ := s.App.FindFirstRecordByFilter("app_tokens", "token = {:t}", dbx.Params{"t": tok})
+	code, out := s.do("GET", "/api/openrosa/tokens/"+rec.Id+"/settings", "superuser", nil)
+	if code != 200 || out["server_url"] != s.URL+"/openrosa/key/"+tok {
+		t.Fatalf("settings: %d %v", code, out)
+	}
+	z, _ := base64.StdEncoding.DecodeString(out["collect_settings"].(string))
+	zr, err := zlib.NewReader(bytes.NewReader(z))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := io.ReadAll(zr)
+	if !bytes.Contains(js, []byte(`"server_url":"`+s.URL+"/openrosa/key/"+tok+`"`)) {
+		t.Errorf("settings JSON: %s", js)
+	}
+	c, hdr, png := s.get(t, "/api/openrosa/tokens/"+rec.Id+"/qr.png", "superuser")
+	if c != 200 || hdr.Get("Content-Type") != "image/png" || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Errorf("qr.png: %d %s %.20q", c, hdr.Get("Content-Type"), png)
+	}
+	for _, who := range []string{"supA", "enumA1", ""} {
+		if c, _, _ := s.get(t, "/api/openrosa/tokens/"+rec.Id+"/qr.png", who); c != 403 {
+			t.Errorf("%q reads the QR code: %d", who, c)
+		}
+	}
+	// Tokens are hidden from everyone but superusers in the record API.
+	if code, out := s.do("GET", "/api/collections/app_tokens/records", "enumA1", nil); code == 200 && out["totalItems"] != 0.0 {
+		t.Errorf("an enumerator lists app tokens: %v", out)
+	}
+	// A token only for an enumerator.
+	col, _ := s.App.FindCollectionByNameOrId("app_tokens")
+	r := core.NewRecord(col)
+	r.Set("enumerator", fx.supA)
+	if err := s.App.Save(r); err == nil {
+		t.Error("an app token for a supervisor was accepted")
 	}
 }

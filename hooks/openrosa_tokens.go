@@ -28,6 +28,7 @@ func (s *Server) bindAppTokens() {
 		return e.Next()
 	}
 	s.app.OnRecordValidate("app_tokens").BindFunc(check)
+	s.bindOpenRosaCaches()
 }
 
 // appTokenRoutes: a superuser gets the Collect settings of a token, as text or QR code.

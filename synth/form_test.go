@@ -57,6 +57,13 @@ func TestAgainstForm(t *testing.T) {
 					warnings[w.Rule+" "+stripRows(w.Path)]++
 				}
 			}
+		case strings.HasPrefix(it.Label, "invalid:") && strings.Contains(it.Label, "not relevant"):
+			// ODK's meaning: an answer that does not apply is cleared
+			// with a warning, not refused.
+			invalid++
+			if !hasPath(res.Warnings, it.Path) {
+				t.Errorf("%s item %v: no relevance warning at %s: %v", it.Label, it.Envelope["id"], it.Path, res.Warnings)
+			}
 		case strings.HasPrefix(it.Label, "invalid:"):
 			invalid++
 			if len(res.Errors) == 0 {

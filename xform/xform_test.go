@@ -169,3 +169,27 @@ func TestParseRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestInstanceXMLRoundTrip: an envelope written as Collect's XML reads back as itself
+// (calculates as the text Collect sends; the server recomputes them).
+func TestInstanceXMLRoundTrip(t *testing.T) {
+	s := mhs(t)
+	raw, _ := os.ReadFile("testdata/mhs_engine_instance.xml")
+	in, err := Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := in.Envelope(s, "")
+	var env map[string]any
+	json.Unmarshal(b, &env)
+	back, err := Parse(InstanceXML(s, env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2, _ := back.Envelope(s, "")
+	var env2 map[string]any
+	json.Unmarshal(b2, &env2)
+	if !reflect.DeepEqual(env, env2) {
+		t.Errorf("round trip differs:\n%s\n%s", b, b2)
+	}
+}

@@ -1,0 +1,161 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"sync"
+	"time"
+
+	"fieldbase/form"
+	"fieldbase/schemas"
+	"fieldbase/xform"
+)
+
+// OpenRosa ingest (issue 15): the same kind of households as the push runs, each sent as ODK
+// Collect sends a finalised form: one multipart POST /submission per household
+// (xml_submission_file), 8 clients (one per enumerator, each with its app token in the
+// URL), after one HEAD /submission. The ratio is to the JSON push run of the same run.
+
+// openrosaHouseholds is how many households one OpenRosa run sends.
+func (o *Options) openrosaHouseholds() int { return max(o.PushHouseholds/2, o.Clients) }
+
+// openrosaRuns times the runs and prints openrosa_households_per_s and its ratio to push.
+func (b *Bench) openrosaRuns(ctx context.Context, c *client, acc *accounts, gen *households, push, pushCPU []float64) error {
+	opt := b.opt
+	f, err := form.Load(schemas.MHS)
+	if err != nil {
+		return err
+	}
+	bases := make([]string, len(acc.Enumerators))
+	for i, e := range acc.Enumerators {
+		var rec struct {
+			Token string `json:"token"`
+		}
+		if err := c.do(ctx, "POST", "/api/collections/app_tokens/records", acc.Super, map[string]any{"enumerator": e.ID, "label": "bench"}, &rec); err != nil {
+			return fmt.Errorf("openrosa: app token: %w", err)
+		}
+		bases[i] = "/openrosa/key/" + rec.Token
+	}
+	var rates, ratios, cpus, cpuRatios []float64
+	for r := 0; r < opt.Runs; r++ {
+		envs, err := gen.take(opt.openrosaHouseholds())
+		if err != nil {
+			return err
+		}
+		bodies := make([]orBody, len(envs))
+		for i, raw := range envs {
+			var env map[string]any
+			if err := json.Unmarshal(raw, &env); err != nil {
+				return err
+			}
+			bodies[i] = multipartXML(xform.InstanceXML(f, env))
+		}
+		cpu := b.srvA.cpu()
+		n, elapsed, statuses, err := orSend(ctx, c, bases, bodies)
+		if err != nil {
+			return fmt.Errorf("openrosa run %d: %w", r+1, err)
+		}
+		rate := float64(n) / elapsed.Seconds()
+		pc := msPer(b.srvA.cpu()-cpu, n)
+		rates, cpus = append(rates, rate), append(cpus, pc)
+		if r < len(push) {
+			ratios = append(ratios, rate/push[r])
+			cpuRatios = append(cpuRatios, pc/pushCPU[r])
+		}
+		b.logf("openrosa run %d: %d households in %d POSTs /submission in %s (%.0f/s, server CPU %.2f ms each; HTTP %v)",
+			r+1, n, n, elapsed.Round(time.Millisecond), rate, pc, statuses)
+	}
+	b.logf("openrosa %s households/s (goal 2400 = 20 x ODK Central's 120/s)", runsText(rates))
+	b.figure("openrosa_households_per_s", median(rates), "households/s")
+	b.figure("openrosa_vs_push", median(ratios), "ratio")
+	b.figure("openrosa_server_cpu_ms_per_household", median(cpus), "ms")
+	b.figure("openrosa_vs_push_cpu", median(cpuRatios), "ratio")
+	return nil
+}
+
+type orBody struct {
+	body        []byte
+	contentType string
+}
+
+// multipartXML is a submission body as Collect builds it.
+func multipartXML(doc []byte) orBody {
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="xml_submission_file"; filename="submission.xml"`)
+	h.Set("Content-Type", "text/xml")
+	p, _ := w.CreatePart(h)
+	p.Write(doc)
+	w.Close()
+	return orBody{buf.Bytes(), w.FormDataContentType()}
+}
+
+// orSend has one client per base URL POST the bodies (one request in flight each) and
+// times from the first request to the last answer. Every answer must be 201.
+func orSend(ctx context.Context, c *client, bases []string, bodies []orBody) (int, time.Duration, map[int]int, error) {
+	ch := make(chan orBody, len(bodies))
+	for _, b := range bodies {
+		ch <- b
+	}
+	close(ch)
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	n := 0
+	for _, base := range bases {
+		st, err := orRequest(ctx, c, "HEAD", base+"/submission", orBody{})
+		if err != nil || st != http.StatusNoContent {
+			return 0, 0, nil, fmt.Errorf("HEAD /submission: %d %v", st, err)
+		}
+	}
+	start := time.Now()
+	err := runWorkers(ctx, len(bases), func(ctx context.Context, i int) error {
+		for b := range ch {
+			st, err := orRequest(ctx, c, "POST", bases[i]+"/submission?deviceID=collect%3Abench", b)
+			if err != nil {
+				return err
+			}
+			if st != http.StatusCreated {
+				return fmt.Errorf("POST /submission: HTTP %d", st)
+			}
+			mu.Lock()
+			statuses[st]++
+			n++
+			mu.Unlock()
+		}
+		return nil
+	})
+	return n, time.Since(start), statuses, err
+}
+
+func orRequest(ctx context.Context, c *client, method, path string, b orBody) (int, error) {
+	var r io.Reader
+	if b.body != nil {
+		r = bytes.NewReader(b.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("X-OpenRosa-Version", "1.0")
+	req.Header.Set("User-Agent", "org.odk.collect.android/v2025.2.1 fieldbase-bench")
+	if b.contentType != "" {
+		req.Header.Set("Content-Type", b.contentType)
+	}
+	res, err := c.hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode >= 300 {
+		return res.StatusCode, fmt.Errorf("%s %s: HTTP %d: %.300s", method, path, res.StatusCode, body)
+	}
+	return res.StatusCode, nil
+}
