@@ -14,8 +14,13 @@ import (
 // first, this hands the events the app itself: the data is committed, so reading it outside
 // the transaction is right.
 func (s *Server) bindRealtime() {
+	// Only fieldbase's own records: other models (settings, logs, system collections) are
+	// saved inside nested transactions (the migrations runner holds the auxiliary database
+	// while the data transaction's after-funcs run), where the app itself would deadlock.
+	ours := map[string]bool{"submissions": true, "members": true, "emigrants": true, "reviews": true,
+		"assignments": true, "devices": true}
 	afterTx := func(e *core.ModelEvent) error {
-		if e.App != nil && e.App.IsTransactional() {
+		if rec, ok := e.Model.(*core.Record); ok && e.App != nil && e.App.IsTransactional() && ours[rec.Collection().Name] {
 			e.App = s.app
 		}
 		return e.Next()
