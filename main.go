@@ -45,6 +45,9 @@ func main() {
 		Dir:          "pb_migrations",
 	})
 	srv := hooks.Register(app)
+	replicaDir := app.RootCmd.PersistentFlags().String("replica", "",
+		"replicate data.db continuously with Litestream to this directory; a write is answered once the replica has it (env FIELDBASE_REPLICA)")
+	srv.Replicate(replicaDir)
 	cli.Register(app, srv)
 	if err := app.Start(); err != nil {
 		log.Fatal(err)

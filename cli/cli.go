@@ -22,6 +22,7 @@ func Register(app *pocketbase.PocketBase, srv *hooks.Server) {
 	app.RootCmd.AddCommand(benchCommand(app))
 	app.RootCmd.AddCommand(exportCommand(app))
 	app.RootCmd.AddCommand(indicatorsCommand(app, srv))
+	app.RootCmd.AddCommand(replicaCommand(app))
 	app.RootCmd.AddCommand(reportCommand(app, srv))
 	app.RootCmd.AddCommand(tokenCommand(app))
 }

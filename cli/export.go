@@ -20,7 +20,7 @@ import (
 )
 
 func exportCommand(app *pocketbase.PocketBase) *cobra.Command {
-	var survey, out, status string
+	var survey, out, status, format string
 	var since int64
 	var pii, bom bool
 	cmd := &cobra.Command{
@@ -53,7 +53,10 @@ func exportCommand(app *pocketbase.PocketBase) *cobra.Command {
 			}
 			req := hooks.ExportRequest{
 				Filter: export.Filter{Survey: survey, Status: statuses, PII: pii},
-				BOM:    bom, Actor: "cli:" + exportActor(), Role: "cli",
+				BOM:    bom, Format: format, Actor: "cli:" + exportActor(), Role: "cli",
+			}
+			if format != export.FormatCSV && format != export.FormatParquet {
+				return fmt.Errorf("--format %q: use csv or parquet", format)
 			}
 			if cmd.Flags().Changed("since") {
 				if since < 0 {
@@ -78,6 +81,7 @@ func exportCommand(app *pocketbase.PocketBase) *cobra.Command {
 	cmd.Flags().Int64Var(&since, "since", 0, "export only what changed after this cursor (default: everything)")
 	cmd.Flags().BoolVar(&pii, "pii", false, "include the sensitive fields (personal data)")
 	cmd.Flags().BoolVar(&bom, "bom", false, "start each CSV with a UTF-8 byte order mark (for Excel)")
+	cmd.Flags().StringVar(&format, "format", export.FormatCSV, "csv, or parquet: one typed Parquet file per level (households, each repeat, reviews) with the codebook's labels in its metadata")
 	return cmd
 }
 

@@ -81,6 +81,7 @@ type proc struct {
 	cmd  *exec.Cmd
 	out  *syncBuffer // stdout and stderr of every run
 	done chan struct{}
+	args []string // more serve flags (e.g. --replica DIR)
 }
 
 type syncBuffer struct {
@@ -143,7 +144,7 @@ func tail(s string, n int) string {
 // start runs `fieldbase serve` on the data dir and waits until it answers /api/health.
 func (p *proc) start() {
 	p.t.Helper()
-	p.cmd = exec.Command(bin, "serve", "--http", p.addr, "--dir", p.dir)
+	p.cmd = exec.Command(bin, append([]string{"serve", "--http", p.addr, "--dir", p.dir}, p.args...)...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		p.t.Fatal(err)

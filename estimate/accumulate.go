@@ -50,3 +50,17 @@ func (a *Accumulator) Reset() {
 		clear(s)
 	}
 }
+
+// AddN is Add of n units that together weigh w: n = -1 with -w takes back one
+// Add of the same unit to the same cell (w·y negated is exact), so that a
+// snapshot that changed little (a household reopened) updates its sums instead
+// of adding every unit again.
+func (a *Accumulator) AddN(psu, cell int, w, y, x float64, n int64) {
+	if cell >= len(a.sums) || a.sums[cell] == nil {
+		a.open(cell)
+	}
+	s := &a.sums[cell][psu]
+	s.wy += w * y
+	s.wx += w * x
+	s.n += n
+}

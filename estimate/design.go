@@ -67,3 +67,25 @@ func (b *Builder) Design() *Design {
 	}
 	return d
 }
+
+// DesignLive is Design without the PSUs that have no unit any more (units[i] is
+// the number of units of PSU i; a PSU past the end of units has none): a stratum
+// counts the PSUs that hold units, as R does on the data it is given. PSU
+// indices stay those of the Builder.
+func (b *Builder) DesignLive(units []int32) *Design {
+	d := &Design{
+		psuStratum:  append([]int32(nil), b.d.psuStratum...),
+		stratumPSUs: make([][]int32, len(b.d.stratumPSUs)),
+	}
+	for h, ps := range b.d.stratumPSUs {
+		for _, p := range ps {
+			if int(p) < len(units) && units[p] > 0 {
+				d.stratumPSUs[h] = append(d.stratumPSUs[h], p)
+			}
+		}
+	}
+	return d
+}
+
+// NumPSUs is the number of PSUs handed out so far.
+func (b *Builder) NumPSUs() int { return len(b.d.psuStratum) }

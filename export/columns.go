@@ -63,9 +63,15 @@ type table struct {
 	index  map[string]int // answer field -> its part
 	rows   int64
 	nm     *namer
+	ext    string // ".csv" (when empty) or ".parquet"
 }
 
-func (t *table) file() string { return t.name + ".csv" }
+func (t *table) file() string {
+	if t.ext != "" {
+		return t.name + t.ext
+	}
+	return t.name + ".csv"
+}
 
 func (t *table) header() []string {
 	h := make([]string, len(t.cols))

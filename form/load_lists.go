@@ -70,6 +70,8 @@ func (l *loader) choices(rows []Row, external bool) {
 		}
 		if _, dup := cl.index[name]; !dup {
 			cl.index[name] = len(cl.choices)
+		} else {
+			cl.dup = true
 		}
 		cl.choices = append(cl.choices, ch)
 	}

@@ -119,6 +119,9 @@ func (l *loader) survey(rows []Row) {
 			External: "",
 		}
 		l.fieldColumns(f, c)
+		if f.Constraint == "" && l.sheets {
+			f.Constraint = typeConstraints[strings.Join(strings.Fields(typ), " ")]
+		}
 		top := stack[len(stack)-1]
 		switch {
 		case name == "":

@@ -54,13 +54,24 @@ var simpleTypes = map[string]struct {
 	"today": {"today", kDevice}, "get today": {"today", kDevice},
 	"deviceid": {"deviceid", kDevice}, "imei": {"deviceid", kDevice}, "device id": {"deviceid", kDevice}, "get device id": {"deviceid", kDevice}, "uri:deviceid": {"deviceid", kDevice},
 	"username": {"username", kDevice}, "uri:username": {"username", kDevice},
-	"phonenumber": {"phonenumber", kDevice}, "phone number": {"phonenumber", kDevice}, "get phone number": {"phonenumber", kDevice}, "uri:phonenumber": {"phonenumber", kDevice},
-	"simserial": {"simserial", kDevice}, "sim id": {"simserial", kDevice}, "get sim id": {"simserial", kDevice}, "uri:simserial": {"simserial", kDevice},
+	"phonenumber": {"phonenumber", kDevice}, "get phone number": {"phonenumber", kDevice}, "uri:phonenumber": {"phonenumber", kDevice},
+	"phone number":                 {"text", kText},
+	"number of days in last month": {"integer", kInteger}, "number of days in last six months": {"integer", kInteger},
+	"number of days in last year": {"integer", kInteger},
+	"simserial":                   {"simserial", kDevice}, "sim id": {"simserial", kDevice}, "get sim id": {"simserial", kDevice}, "uri:simserial": {"simserial", kDevice},
 	"subscriberid": {"subscriberid", kDevice}, "subscriber id": {"subscriberid", kDevice}, "get subscriber id": {"subscriberid", kDevice}, "uri:subscriberid": {"subscriberid", kDevice},
 	"email": {"email", kDevice}, "uri:email": {"email", kDevice},
 	"audit": {"audit", kMedia}, "start-geopoint": {"start-geopoint", kDevice}, "background-geopoint": {"background-geopoint", kDevice},
 	"xml-external": {"xml-external", kInstance}, "csv-external": {"csv-external", kInstance},
 	"percentage": {"integer", kInteger},
+}
+
+// typeConstraints are the constraints pyxform's question types carry
+// (question_type_dictionary.py), used where the row has none of its own.
+var typeConstraints = map[string]string{
+	"phone number": `regex(., '^\d*$')`, "percentage": "0 <= . and . <= 100",
+	"number of days in last month": "0 <= . and . <= 31", "number of days in last six months": "0 <= . and . <= 183",
+	"number of days in last year": "0 <= . and . <= 365",
 }
 
 // selectCommands are pyxform's select types and their aliases.

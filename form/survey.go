@@ -177,6 +177,7 @@ type Choice struct {
 }
 
 type choiceList struct {
+	dup     bool // a name is used by more than one row
 	name    string
 	choices []Choice
 	index   map[string]int

@@ -362,7 +362,20 @@ func (st *vstate) constraint(f *Field, row int) {
 		for _, code := range codes {
 			c.choice = &f.list.choices[f.list.index[code]]
 			c.unsure = false
-			if !f.filter.root.evalBool(c) && !c.unsure {
+			pass := f.filter.root.evalBool(c)
+			if !pass && f.list.dup {
+				// The same name in several rows (allow_choice_duplicates):
+				// any of them may pass.
+				for i := range f.list.choices {
+					if ch := &f.list.choices[i]; ch.Name == code {
+						c.choice = ch
+						if pass = f.filter.root.evalBool(c); pass {
+							break
+						}
+					}
+				}
+			}
+			if !pass && !c.unsure {
 				st.fieldProblem(f, row, "choice", fmt.Sprintf("%s is not an allowed answer to %s here (%s)", describe(code), f.title(), f.ChoiceFilter))
 			}
 		}

@@ -105,3 +105,33 @@ func TestPushDatabaseFaultIsNotUnknownSurvey(t *testing.T) {
 		t.Fatalf("database fault reads as: %v", r)
 	}
 }
+
+// A commit that fails is the server's fault for the whole request: 503, nothing of it
+// stored (here a deferred foreign key, checked only at COMMIT, makes the commit fail).
+func TestPushCommitFailureIs503AndStoresNothing(t *testing.T) {
+	s := newServer(t)
+	hh := households(t, 3, 17)
+	db := s.App.NonconcurrentDB()
+	for _, q := range []string{
+		`CREATE TABLE commit_guard (x TEXT REFERENCES no_such_parent(id) DEFERRABLE INITIALLY DEFERRED)`,
+		`CREATE TABLE no_such_parent (id TEXT PRIMARY KEY)`,
+		`CREATE TRIGGER guard AFTER INSERT ON submissions BEGIN INSERT INTO commit_guard VALUES ('missing'); END`,
+	} {
+		if _, err := db.NewQuery(q).Execute(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := count(t, s, "submissions", "")
+	code, body := s.do("POST", "/api/sync/push", "enumA1", push(hh[0], hh[1], hh[2]))
+	if code != 503 || !strings.Contains(fmt.Sprint(body["message"]), "send it again") {
+		t.Fatalf("failed commit: %d %v", code, body)
+	}
+	if n := count(t, s, "submissions", ""); n != before {
+		t.Fatalf("a failed commit stored %d submissions", n-before)
+	}
+	db.NewQuery("DROP TRIGGER guard").Execute()
+	code, body = s.do("POST", "/api/sync/push", "enumA1", push(hh[0], hh[1], hh[2]))
+	if code != 200 || body["counts"].(map[string]any)["created"] != 3.0 {
+		t.Fatalf("after the fault: %d %v", code, body)
+	}
+}

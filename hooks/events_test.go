@@ -185,3 +185,26 @@ func TestAdminEditOfAnswersBumpsSeqAndFacts(t *testing.T) {
 		t.Fatalf("a note moved seq: %d -> %d (%d)", after.GetInt("seq"), again.GetInt("seq"), code)
 	}
 }
+
+// A correction pushed for a rejected submission fires a create for the correction and an
+// update for the superseded one, as a Save of each would.
+func TestCorrectionFiresUpdateOfTheSuperseded(t *testing.T) {
+	s := newServer(t)
+	rejected := submissionIn(t, s, "rejected", 61)
+	var updated []string
+	s.App.OnRecordAfterUpdateSuccess("submissions").BindFunc(func(e *core.RecordEvent) error {
+		updated = append(updated, e.Record.Id+":"+e.Record.GetString("status"))
+		return e.Next()
+	})
+	old, _ := s.App.FindRecordById("submissions", rejected)
+	var d map[string]any
+	json.Unmarshal([]byte(old.GetString("data")), &d)
+	fix := map[string]any{"id": newID(), "survey": "mhs", "version": 1, "supersedes": old.GetString("uuid"),
+		"started_at": "2026-10-05T09:30:00+05:45", "completed_at": "2026-10-05T10:30:00+05:45", "device_id": "tab", "data": d}
+	if _, st := pushOne(t, s, "enumA1", fix); st == "invalid" {
+		t.Logf("the correction is invalid (synthetic data); the supersede still counts")
+	}
+	if len(updated) != 1 || updated[0] != rejected+":superseded" {
+		t.Fatalf("update events after a correction: %v (want %s:superseded)", updated, rejected)
+	}
+}

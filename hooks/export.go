@@ -29,6 +29,7 @@ var exportStatuses = []string{review.Received, review.Flagged, review.Invalid, r
 type ExportRequest struct {
 	Filter export.Filter // Survey, Status (non-empty), Since, Teams (nil = every team), PII
 	BOM    bool
+	Format string // export.FormatCSV ("" too) or export.FormatParquet
 	Actor  string // user or superuser id; "cli:<user>" for the command line
 	Role   string
 	// Begin, when set, is called once the export's snapshot is taken and before the first
@@ -62,7 +63,11 @@ func (s *Server) exportMicrodata(e *core.RequestEvent) error {
 	req.Begin = func(cursor int64) error {
 		h := e.Response.Header()
 		h.Set("Content-Type", "application/zip")
-		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-microdata-%d.zip"`, req.Filter.Survey, cursor))
+		kind := "microdata"
+		if req.Format == export.FormatParquet {
+			kind = "microdata-parquet"
+		}
+		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%d.zip"`, req.Filter.Survey, kind, cursor))
 		h.Set("X-Export-Cursor", strconv.FormatInt(cursor, 10))
 		h.Set("Cache-Control", "no-store")
 		h.Set("X-Content-Type-Options", "nosniff")
@@ -101,6 +106,11 @@ func parseExportQuery(e *core.RequestEvent, role string) (ExportRequest, error) 
 	}
 	if req.BOM, err = flag01(q.Get("bom"), "bom"); err != nil {
 		return req, err
+	}
+	switch req.Format = q.Get("format"); req.Format {
+	case "", export.FormatCSV, export.FormatParquet:
+	default:
+		return req, apiError(http.StatusBadRequest, fmt.Sprintf("unknown format %q: use csv (the default) or parquet", req.Format))
 	}
 	if f.PII && role != RoleSuperuser && !(role == RoleAnalyst && e.Auth.GetBool("pii_granted")) {
 		return req, apiError(http.StatusForbidden, "personal data (the survey's sensitive fields) can be exported by a superuser or an analyst granted personal-data access only; drop pii=1 to export without it")
@@ -216,7 +226,7 @@ func ExportMicrodata(ctx context.Context, app core.App, sv *form.Survey, req Exp
 		}
 	}
 	m, err := export.Write(w, export.FromForm(sv), src, export.Options{Filter: req.Filter, Cursor: cursor,
-		BOM: req.BOM, Progress: req.Progress})
+		BOM: req.BOM, Format: req.Format, Progress: req.Progress})
 	if m == nil {
 		m = &export.Manifest{}
 	}

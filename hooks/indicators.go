@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"fieldbase/form"
 	"fieldbase/indicators"
 	"fieldbase/ingest"
+	"fieldbase/review"
 	"fieldbase/schemas"
 )
 
@@ -164,30 +166,34 @@ type snapshotKey struct {
 }
 
 type snapshotEntry struct {
-	mu    sync.Mutex // held while reading, so that concurrent requests read once
-	state string
-	snap  *indicators.Snapshot
+	mu     sync.Mutex // held while reading, so that concurrent requests read once
+	state  string     // catalog, facts layout, rebuild generation
+	logPos int64      // facts_log position the snapshot is complete up to
+	snap   *indicators.Snapshot
 }
 
 // factsGeneration changes whenever RebuildIndicatorFacts rewrites facts in this process.
 var factsGeneration atomic.Int64
 
-// indicatorSnapshot returns the decoded facts of a survey's approved rows, read again only
-// when the data may have changed. Every push and every review decision takes a new
-// submissions.seq, so MAX(seq) moves with any change of status; the count of approved
-// households catches deletions; the catalog and the rebuild generation catch new facts.
+// snapshotReads and snapshotApplies count full reads of the facts and updates from
+// facts_log (IndicatorSnapshotStats).
+var snapshotReads, snapshotApplies atomic.Int64
+
+// IndicatorSnapshotStats says how often this process read every approved row's facts and
+// how often it updated a snapshot with the few households that changed.
+func IndicatorSnapshotStats() (reads, applies int64) {
+	return snapshotReads.Load(), snapshotApplies.Load()
+}
+
+// indicatorSnapshot returns the decoded facts of a survey's approved rows. facts_log (see
+// the indicator facts migration) has a row for every change of an approved household,
+// whoever made it: when it has not moved since the snapshot, the snapshot stands; when a
+// few households changed, only they are read and the snapshot is updated with them
+// (indicators.Snapshot.Apply); otherwise, or when facts were rewritten or rows deleted, or
+// the catalog changed, every approved row is read again. The log position and the facts
+// are read in one read transaction, so they agree.
 func (s *Server) indicatorSnapshot(ctx context.Context, survey string, cat *indicators.Catalog) (*indicators.Snapshot, error) {
-	var st struct {
-		Seq int64 `db:"seq"`
-		N   int64 `db:"n"`
-	}
-	err := s.app.DB().NewQuery(`SELECT (SELECT COALESCE(MAX(seq), 0) FROM submissions) AS seq,
-		(SELECT COUNT(*) FROM submissions WHERE form_id = {:f} AND status = 'approved') AS n`).
-		Bind(dbx.Params{"f": survey}).WithContext(ctx).One(&st)
-	if err != nil {
-		return nil, err
-	}
-	state := fmt.Sprintf("%p|%s|%d|%d|%d", cat, cat.FactsPrefix(), st.Seq, st.N, factsGeneration.Load())
+	state := fmt.Sprintf("%p|%s|%d", cat, cat.FactsPrefix(), factsGeneration.Load())
 
 	snapshots.Lock()
 	k := snapshotKey{s, survey}
@@ -203,17 +209,150 @@ func (s *Server) indicatorSnapshot(ctx context.Context, survey string, cat *indi
 
 	entry.mu.Lock()
 	defer entry.mu.Unlock()
-	if entry.snap != nil && entry.state == state {
-		return entry.snap, nil
+	var db dbx.Builder = s.app.ConcurrentDB()
+	if d, ok := db.(*dbx.DB); ok {
+		tx, err := d.Begin() // SQLite in WAL: a read transaction is a stable snapshot
+		if err != nil {
+			return nil, fmt.Errorf("indicators: begin: %w", err)
+		}
+		defer tx.Rollback()
+		db = tx
 	}
-	// The state is read before the facts: a change made while reading makes the next
-	// request read again rather than trust a snapshot newer than its state.
-	snap, err := cat.Read(&factsSource{ctx: ctx, db: s.app.DB(), survey: survey})
+	var pos int64
+	if err := db.NewQuery("SELECT COALESCE(MAX(id), 0) FROM facts_log").WithContext(ctx).Row(&pos); err != nil {
+		return nil, fmt.Errorf("indicators: facts log: %w", err)
+	}
+	if entry.snap != nil && entry.state == state {
+		if pos == entry.logPos {
+			return entry.snap, nil
+		}
+		snap, err := applyFactsLog(ctx, db, survey, entry.snap, entry.logPos, pos)
+		if err != nil {
+			return nil, err
+		}
+		if snap != nil {
+			snapshotApplies.Add(1)
+			entry.snap, entry.logPos = snap, pos
+			return snap, nil
+		}
+	}
+	snapshotReads.Add(1)
+	snap, err := cat.Read(&factsSource{ctx: ctx, db: db, survey: survey})
 	if err != nil {
 		return nil, err
 	}
-	entry.state, entry.snap = state, snap
+	entry.state, entry.snap, entry.logPos = state, snap, pos
 	return snap, nil
+}
+
+// maxLogDelta is the most changed households a snapshot is updated with rather than read
+// again (at least; a twentieth of the snapshot's households when that is more).
+const maxLogDelta = 2000
+
+// applyFactsLog updates snap with the households facts_log names after from (up to to), or
+// returns nil when the snapshot must be read again: too many changes, facts rewritten, a
+// row deleted, or a household changed survey.
+func applyFactsLog(ctx context.Context, db dbx.Builder, survey string, snap *indicators.Snapshot, from, to int64) (*indicators.Snapshot, error) {
+	limit := max(maxLogDelta, snap.Households()/20)
+	if to-from > int64(limit) { // ids have no gaps: no log row is ever deleted
+		return nil, nil
+	}
+	var log []struct {
+		Sub     int64          `db:"sub"`
+		Old     sql.NullString `db:"old_status"`
+		Refacts bool           `db:"refacts"`
+	}
+	if err := db.NewQuery("SELECT sub, old_status, refacts FROM facts_log WHERE id > {:from} AND id <= {:to} ORDER BY id").
+		Bind(dbx.Params{"from": from, "to": to}).WithContext(ctx).All(&log); err != nil {
+		return nil, fmt.Errorf("indicators: facts log: %w", err)
+	}
+	// The first entry of a household after the snapshot has its status in the snapshot.
+	was := map[int64]bool{}
+	var subs []int64
+	for _, e := range log {
+		if e.Refacts {
+			return nil, nil
+		}
+		if _, seen := was[e.Sub]; !seen {
+			was[e.Sub] = e.Old.Valid && e.Old.String == review.Approved
+			subs = append(subs, e.Sub)
+		}
+	}
+	removed, added := &listSource{}, &listSource{}
+	var gone, came []string // submission ids
+	for start := 0; start < len(subs); start += 500 {
+		chunk := subs[start:min(start+500, len(subs))]
+		params := dbx.Params{}
+		marks := make([]string, len(chunk))
+		for i, r := range chunk {
+			k := fmt.Sprintf("r%d", i)
+			params[k], marks[i] = r, "{:"+k+"}"
+		}
+		var rows []struct {
+			Row    int64  `db:"r"`
+			ID     string `db:"id"`
+			FormID string `db:"form_id"`
+			Status string `db:"status"`
+			Facts  string `db:"facts"`
+		}
+		if err := db.NewQuery("SELECT rowid AS r, id, form_id, status, COALESCE(facts, '') AS facts FROM submissions WHERE rowid IN (" +
+			strings.Join(marks, ",") + ")").Bind(params).WithContext(ctx).All(&rows); err != nil {
+			return nil, fmt.Errorf("indicators: changed households: %w", err)
+		}
+		if len(rows) != len(chunk) { // deleted since (the delete trigger logs refacts)
+			return nil, nil
+		}
+		for _, r := range rows {
+			if r.FormID != survey {
+				continue
+			}
+			switch now := r.Status == review.Approved; {
+			case was[r.Row] && !now:
+				removed.hh, gone = append(removed.hh, r.Facts), append(gone, r.ID)
+			case now && !was[r.Row]:
+				added.hh, came = append(added.hh, r.Facts), append(came, r.ID)
+			}
+		}
+	}
+	for _, side := range []struct {
+		ids []string
+		src *listSource
+	}{{gone, removed}, {came, added}} {
+		for start := 0; start < len(side.ids); start += 500 {
+			chunk := side.ids[start:min(start+500, len(side.ids))]
+			params := dbx.Params{}
+			marks := make([]string, len(chunk))
+			for i, id := range chunk {
+				k := fmt.Sprintf("s%d", i)
+				params[k], marks[i] = id, "{:"+k+"}"
+			}
+			var facts []string
+			if err := db.NewQuery("SELECT COALESCE(facts, '') FROM members WHERE submission IN (" + strings.Join(marks, ",") + ")").
+				Bind(params).WithContext(ctx).Column(&facts); err != nil {
+				return nil, fmt.Errorf("indicators: changed members: %w", err)
+			}
+			side.src.members = append(side.src.members, facts...)
+		}
+	}
+	if len(removed.hh) == 0 && len(added.hh) == 0 {
+		return snap, nil
+	}
+	return snap.Apply(removed, added)
+}
+
+// listSource is facts texts in memory (indicators.Source).
+type listSource struct{ hh, members []string }
+
+func (l *listSource) Households(fn func(string) error) error { return eachText(l.hh, fn) }
+func (l *listSource) Members(fn func(string) error) error    { return eachText(l.members, fn) }
+
+func eachText(list []string, fn func(string) error) error {
+	for _, f := range list {
+		if err := fn(f); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // splitList reads "A,B , C" as [A B C]; "" is none.

@@ -180,12 +180,15 @@ func (s *Server) decisionsJSON(ids []string, me string) ([]map[string]any, error
 		Data       string `db:"data"`
 		PII        string `db:"pii"`
 	}
+	// The page's ids find the rows by primary key. The unary + keeps SQLite off
+	// idx_submissions_enum, which it otherwise prefers and which walks every submission the
+	// enumerator ever sent: a pull's cost then grew with the data, not with its page.
 	err := s.app.DB().NewQuery(`SELECT s.id, s.uuid, s.status, s.review_note, s.reviewed_at,
 			COALESCE(d.uuid, '') AS dup_uuid,
 			CASE WHEN s.status = 'rejected' THEN COALESCE(s.data, '') ELSE '' END AS data,
 			CASE WHEN s.status = 'rejected' THEN COALESCE(s.pii, '') ELSE '' END AS pii
 		FROM submissions s LEFT JOIN submissions d ON d.id = s.duplicate_of AND s.duplicate_of != ''
-		WHERE s.enumerator = {:me} AND s.id IN (` + strings.Join(marks, ",") + `)`).Bind(params).All(&rows)
+		WHERE +s.enumerator = {:me} AND s.id IN (` + strings.Join(marks, ",") + `)`).Bind(params).All(&rows)
 	if err != nil {
 		return nil, err
 	}

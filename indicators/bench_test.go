@@ -1,13 +1,24 @@
 package indicators
 
 import (
+	"os"
+	"strconv"
 	"sync"
 	"testing"
 
 	"fieldbase/synth"
 )
 
-const benchHouseholds = 100_000
+// benchHouseholds is 100,000 unless FIELDBASE_BENCH_HOUSEHOLDS says otherwise (the
+// scaling runs of issue 19 compare 100k with 300k and 1M).
+var benchHouseholds = envInt("FIELDBASE_BENCH_HOUSEHOLDS", 100_000)
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
 
 var (
 	benchOnce sync.Once

@@ -174,6 +174,21 @@ func newCodebook(d *Dimension) *codebook {
 	return &codebook{names: append([]string{}, d.Codes...)}
 }
 
+// clone is a copy that may learn codes without changing cb (nil for nil).
+func (cb *codebook) clone() *codebook {
+	if cb == nil {
+		return nil
+	}
+	n := &codebook{names: append([]string(nil), cb.names...)}
+	if cb.extra != nil {
+		n.extra = make(map[string]uint8, len(cb.extra))
+		for k, v := range cb.extra {
+			n.extra[k] = v
+		}
+	}
+	return n
+}
+
 // index returns 1 + the code's number, 0 for no code.
 func (cb *codebook) index(code string) uint8 {
 	if code == "" {

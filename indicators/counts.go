@@ -30,10 +30,9 @@ func (s *Snapshot) Counts(req Request) ([]CellCount, error) {
 		if set == nil {
 			continue
 		}
-		var d [2][]uint8
 		var cb [2]*codebook
 		for i, dim := range dims {
-			d[i], cb[i] = set.code[dim.pos], s.codes[dim.pos]
+			cb[i] = s.codes[dim.pos]
 		}
 		stride, size := 0, 1
 		switch len(dims) {
@@ -44,28 +43,39 @@ func (s *Snapshot) Counts(req Request) ([]CellCount, error) {
 			size = (len(cb[0].names) + 1) * stride
 		}
 		counts = append(counts[:0], make([]int, size)...)
-		col := set.cols[in.index]
-		if col == nil {
-			continue
-		}
-		// The keys of unitSet.add, counted instead of summed.
-		for _, u := range col.unit {
-			counts[0]++
-			switch {
-			case d[1] != nil:
-				c1, c2 := int(d[0][u]), int(d[1][u])
-				if c1 > 0 {
-					counts[c1*stride]++
-				}
-				if c2 > 0 {
-					counts[c2]++
+		// The keys of unitSet.add, counted instead of summed (a set leaving the snapshot
+		// counts -1), over every set of the level.
+		for _, us := range set.sets {
+			col := us.cols[in.index]
+			if col == nil {
+				continue
+			}
+			var d [2][]uint8
+			for i, dim := range dims {
+				d[i] = us.code[dim.pos]
+			}
+			one := 1
+			if us.neg {
+				one = -1
+			}
+			for _, u := range col.unit {
+				counts[0] += one
+				switch {
+				case d[1] != nil:
+					c1, c2 := int(d[0][u]), int(d[1][u])
 					if c1 > 0 {
-						counts[c1*stride+c2]++
+						counts[c1*stride] += one
 					}
-				}
-			case d[0] != nil:
-				if c1 := int(d[0][u]); c1 > 0 {
-					counts[c1]++
+					if c2 > 0 {
+						counts[c2] += one
+						if c1 > 0 {
+							counts[c1*stride+c2] += one
+						}
+					}
+				case d[0] != nil:
+					if c1 := int(d[0][u]); c1 > 0 {
+						counts[c1] += one
+					}
 				}
 			}
 		}

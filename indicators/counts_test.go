@@ -14,7 +14,14 @@ import (
 func TestCountsMatchCompute(t *testing.T) {
 	_, c := mhs(t)
 	src := smallFacts(t, 3000)
-	snap, err := c.Read(src)
+	base, err := c.Read(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Through Apply too: a snapshot with rows removed (a set that counts -1) and added.
+	removed := &memSource{hh: src.hh[:400]}
+	added := smallFacts(t, 200)
+	snap, err := base.Apply(removed, added)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -127,9 +127,7 @@ func (s *Snapshot) Gaps(req GapRequest) (*GapResult, error) {
 		}
 		a := *acc
 		a.Reset()
-		if col := set.cols[in.index]; col != nil {
-			set.add(a, col, set.code[d.pos], nil, 0)
-		}
+		set.addAll(a, in, []*Dimension{d}, 0)
 		cells := map[int]estimate.Cell{}
 		for _, c := range a.Cells(in.Kind, in.Scale) {
 			cells[c.Key] = c

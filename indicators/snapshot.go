@@ -2,6 +2,8 @@ package indicators
 
 import (
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"fieldbase/estimate"
@@ -11,14 +13,59 @@ import (
 // breakdown codes and the indicator entries. Catalog.Read keeps all of them
 // (a few tens of MB for 100,000 households), so that a server can answer
 // request after request without reading the facts again while the data
-// does not change. It is immutable and safe for concurrent use.
+// does not change; Apply makes the snapshot of data that changed a little
+// (households approved or reopened) without reading the rest again, and
+// the cells of a request are kept once computed. A Snapshot is immutable
+// (but for its cache of results) and safe for concurrent use.
 type Snapshot struct {
 	c       *Catalog
-	hh, pp  *unitSet // nil when not read
+	hh, pp  *level // nil when not read
 	codes   []*codebook
+	years   map[string]int // interview years of the live rows
 	period  string
 	wantInd []bool
 	wantDim []bool
+
+	mu      sync.Mutex
+	results map[string]*Result // by request key; at most maxResults
+}
+
+// maxResults bounds the results a snapshot keeps: the 1 + 7 single-dimension
+// requests of a dashboard and a few dozen more.
+const maxResults = 64
+
+// level is one design (households or persons): the units read (sets[0]), then
+// those added and removed by Apply, and the PSUs that hold units.
+type level struct {
+	b      *estimate.Builder // shared along a snapshot's Apply lineage, under mu
+	mu     *sync.Mutex
+	units  []int32 // live units per PSU
+	design *estimate.Design
+	sets   []*unitSet
+	rows   int // live rows
+}
+
+func (l *level) count() int {
+	if l == nil {
+		return 0
+	}
+	return l.rows
+}
+
+// add counts the units of a new set into the PSUs and the rows.
+func (l *level) add(s *unitSet) {
+	if n := l.b.NumPSUs(); len(l.units) < n {
+		l.units = append(l.units, make([]int32, n-len(l.units))...)
+	}
+	d := int32(1)
+	if s.neg {
+		d = -1
+	}
+	for _, p := range s.psu {
+		l.units[p] += d
+	}
+	l.rows += int(d) * s.rows
+	l.sets = append(l.sets, s)
 }
 
 // Read decodes every facts row of src for every indicator and dimension.
@@ -35,7 +82,7 @@ func (c *Catalog) Read(src Source) (*Snapshot, error) {
 
 // read decodes what the wanted indicators and dimensions need.
 func (c *Catalog) read(src Source, wantInd, wantDim []bool) (*Snapshot, error) {
-	s := &Snapshot{c: c, wantInd: wantInd, wantDim: wantDim, codes: make([]*codebook, len(c.Dimensions))}
+	s := &Snapshot{c: c, wantInd: wantInd, wantDim: wantDim, codes: make([]*codebook, len(c.Dimensions)), years: map[string]int{}}
 	for _, d := range c.Dimensions {
 		if wantDim[d.pos] {
 			s.codes[d.pos] = newCodebook(d)
@@ -48,32 +95,147 @@ func (c *Catalog) read(src Source, wantInd, wantDim []bool) (*Snapshot, error) {
 			needP = needP || in.Unit == Person
 		}
 	}
-	years := map[string]int{}
+	newLevel := func(each func(func(string) error) error, inds []*Indicator) (*level, error) {
+		l := &level{b: estimate.NewBuilder(), mu: &sync.Mutex{}}
+		set, err := c.readLevel(each, inds, wantInd, s.codes, s.years, l.b, false, true)
+		if err != nil {
+			return nil, err
+		}
+		l.add(set)
+		l.design = l.b.Design() // every PSU read holds a unit
+		return l, nil
+	}
 	var err error
 	if needH {
-		if s.hh, err = c.readLevel(src.Households, c.hhInds, wantInd, s.codes, years); err != nil {
+		if s.hh, err = newLevel(src.Households, c.hhInds); err != nil {
 			return nil, err
 		}
 	}
 	if needP {
-		if s.pp, err = c.readLevel(src.Members, c.personInds, wantInd, s.codes, years); err != nil {
+		if s.pp, err = newLevel(src.Members, c.personInds); err != nil {
 			return nil, err
 		}
 	}
-	s.period = modalYear(years)
+	s.period = modalYear(s.years)
 	return s, nil
+}
+
+// Apply returns the snapshot of the data after removed's rows left it and
+// added's rows joined it: a household reopened is removed, one approved is
+// added, one whose facts changed is both. removed must hold rows the snapshot
+// has (the same facts texts). The cost is that of the rows given, not of the
+// snapshot; the estimates equal those of a fresh Read up to rounding. Apply
+// calls on snapshots of one lineage (s, then what Apply returned …) are
+// serialised inside; each returns a new snapshot and leaves s as it was.
+func (s *Snapshot) Apply(removed, added Source) (*Snapshot, error) {
+	ns := &Snapshot{c: s.c, wantInd: s.wantInd, wantDim: s.wantDim, codes: make([]*codebook, len(s.codes)),
+		years: make(map[string]int, len(s.years))}
+	for i, cb := range s.codes {
+		ns.codes[i] = cb.clone()
+	}
+	for k, v := range s.years {
+		ns.years[k] = v
+	}
+	apply := func(l *level, rm, add func(func(string) error) error, inds []*Indicator) (*level, error) {
+		if l == nil {
+			return nil, nil
+		}
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		nl := &level{b: l.b, mu: l.mu, units: append([]int32(nil), l.units...), sets: l.sets[:len(l.sets):len(l.sets)], rows: l.rows}
+		for _, neg := range []bool{true, false} {
+			each := add
+			if neg {
+				each = rm
+			}
+			set, err := s.c.readLevel(each, inds, s.wantInd, ns.codes, ns.years, nl.b, neg, false)
+			if err != nil {
+				return nil, err
+			}
+			if set.rows > 0 {
+				nl.add(set)
+			}
+		}
+		nl.design = nl.b.DesignLive(nl.units)
+		return nl, nil
+	}
+	var err error
+	if ns.hh, err = apply(s.hh, removed.Households, added.Households, s.c.hhInds); err != nil {
+		return nil, err
+	}
+	if ns.pp, err = apply(s.pp, removed.Members, added.Members, s.c.personInds); err != nil {
+		return nil, err
+	}
+	for k, v := range ns.years {
+		if v <= 0 {
+			delete(ns.years, k)
+		}
+	}
+	ns.period = modalYear(ns.years)
+	return ns, nil
 }
 
 // Households and Members are the facts rows read (0 for a level not read).
 func (s *Snapshot) Households() int { return s.hh.count() }
 func (s *Snapshot) Members() int    { return s.pp.count() }
 
-// Compute is Catalog.Compute over the snapshot.
+// Compute is Catalog.Compute over the snapshot. The cells are kept for the
+// same request on the same snapshot; each call returns its own copy of the
+// result and of its cells (a caller may hold a cell back), sharing the
+// estimates they point to.
 func (s *Snapshot) Compute(req Request) (*Result, error) {
+	res, err := s.cached(req)
+	if err != nil {
+		return nil, err
+	}
+	cp := *res
+	cp.By = append([]string{}, res.By...)
+	cp.Cells = append([]Cell(nil), res.Cells...)
+	for i := range cp.Cells {
+		cp.Cells[i].Dims = append([]string(nil), res.Cells[i].Dims...)
+	}
+	return &cp, nil
+}
+
+func (s *Snapshot) cached(req Request) (*Result, error) {
 	inds, dims, err := s.c.resolve(req)
 	if err != nil {
 		return nil, err
 	}
+	key := requestKey(inds, dims)
+	s.mu.Lock()
+	res := s.results[key]
+	s.mu.Unlock()
+	if res != nil {
+		return res, nil
+	}
+	if res, err = s.compute(req, inds, dims); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.results == nil || len(s.results) >= maxResults {
+		s.results = map[string]*Result{}
+	}
+	s.results[key] = res
+	s.mu.Unlock()
+	return res, nil
+}
+
+func requestKey(inds []*Indicator, dims []*Dimension) string {
+	var b strings.Builder
+	for _, in := range inds {
+		b.WriteString(in.ID)
+		b.WriteByte(',')
+	}
+	b.WriteByte('|')
+	for _, d := range dims {
+		b.WriteString(d.ID)
+		b.WriteByte(',')
+	}
+	return b.String()
+}
+
+func (s *Snapshot) compute(req Request, inds []*Indicator, dims []*Dimension) (*Result, error) {
 	for _, in := range inds {
 		if !s.wantInd[in.index] {
 			return nil, fmt.Errorf("indicators: the snapshot was read without indicator %s", in.ID)
@@ -90,33 +252,30 @@ func (s *Snapshot) Compute(req Request) (*Result, error) {
 	// share the snapshot, not their sums.
 	var accH, accP *estimate.Accumulator
 	for _, in := range inds {
-		set, acc := s.pp, &accP
+		l, acc := s.pp, &accP
 		if in.Unit == Household {
-			set, acc = s.hh, &accH
+			l, acc = s.hh, &accH
 		}
 		if *acc == nil {
-			*acc = estimate.NewAccumulator(set.design)
+			*acc = estimate.NewAccumulator(l.design)
 		}
-		res.Cells = set.cells(res.Cells, *acc, in, dims, s.codes)
+		res.Cells = l.cells(res.Cells, *acc, in, dims, s.codes)
 	}
 	return res, nil
 }
 
 // cells appends the cells of one indicator broken down by dims.
-func (s *unitSet) cells(out []Cell, acc *estimate.Accumulator, in *Indicator, dims []*Dimension, codes []*codebook) []Cell {
-	var d [2][]uint8 // the units' codes of each requested dimension
+func (l *level) cells(out []Cell, acc *estimate.Accumulator, in *Indicator, dims []*Dimension, codes []*codebook) []Cell {
 	var cb [2]*codebook
 	for i, dim := range dims {
-		d[i], cb[i] = s.code[dim.pos], codes[dim.pos]
+		cb[i] = codes[dim.pos]
 	}
 	stride := 0 // key = c1*stride + c2 for two dimensions
 	if len(dims) == 2 {
 		stride = len(cb[1].names) + 1
 	}
 	acc.Reset()
-	if col := s.cols[in.index]; col != nil {
-		s.add(acc, col, d[0], d[1], stride)
-	}
+	l.addAll(acc, in, dims, stride)
 	for _, ec := range acc.Cells(in.Kind, in.Scale) {
 		cell := Cell{Indicator: in.ID, Dims: make([]string, len(dims)), Cell: ec}
 		ks := [2]int{ec.Key, 0}
@@ -129,4 +288,18 @@ func (s *unitSet) cells(out []Cell, acc *estimate.Accumulator, in *Indicator, di
 		out = append(out, cell)
 	}
 	return out
+}
+
+// addAll puts the population of one indicator, every set of the level, into
+// acc: the total and the cells of dims (key c1*stride + c2 for two).
+func (l *level) addAll(acc *estimate.Accumulator, in *Indicator, dims []*Dimension, stride int) {
+	for _, s := range l.sets {
+		var d [2][]uint8 // the units' codes of each requested dimension
+		for i, dim := range dims {
+			d[i] = s.code[dim.pos]
+		}
+		if col := s.cols[in.index]; col != nil {
+			s.add(acc, col, d[0], d[1], stride)
+		}
+	}
 }

@@ -13,7 +13,7 @@ import (
 // memory is a few bytes per unit and per entry: nothing is kept per cell.
 type unitSet struct {
 	rows   int
-	design *estimate.Design
+	neg    bool      // the units leave the snapshot (Snapshot.Apply)
 	psu    []int32   // by unit
 	weight []float64 // by unit: the row's weight (0 for rows without entries)
 	code   [][]uint8 // by dimension position, by unit: 0 = no code (_T only), k = codebook code k; nil if not asked
@@ -89,9 +89,14 @@ func (s *unitSet) count() int {
 	return s.rows
 }
 
-// add puts every population unit into the total and its breakdown cells:
-// d1, d2 are the units' codes of the requested dimensions (nil if fewer).
+// add puts every population unit into the total and its breakdown cells
+// (takes them out of them for a set of removed units): d1, d2 are the units'
+// codes of the requested dimensions (nil if fewer).
 func (s *unitSet) add(acc *estimate.Accumulator, col *column, d1, d2 []uint8, stride int) {
+	sw, n := 1.0, int64(1)
+	if s.neg {
+		sw, n = -1, -1
+	}
 	for i, u := range col.unit {
 		p := int(s.psu[u])
 		w, x := s.weight[u], 1.0
@@ -107,39 +112,48 @@ func (s *unitSet) add(acc *estimate.Accumulator, col *column, d1, d2 []uint8, st
 		} else {
 			y = col.y[i]
 		}
-		acc.Add(p, 0, w, y, x)
+		w *= sw
+		acc.AddN(p, 0, w, y, x, n)
 		switch {
 		case d2 != nil:
 			c1, c2 := int(d1[u]), int(d2[u])
 			if c1 > 0 {
-				acc.Add(p, c1*stride, w, y, x)
+				acc.AddN(p, c1*stride, w, y, x, n)
 			}
 			if c2 > 0 {
-				acc.Add(p, c2, w, y, x)
+				acc.AddN(p, c2, w, y, x, n)
 				if c1 > 0 {
-					acc.Add(p, c1*stride+c2, w, y, x)
+					acc.AddN(p, c1*stride+c2, w, y, x, n)
 				}
 			}
 		case d1 != nil:
 			if c1 := int(d1[u]); c1 > 0 {
-				acc.Add(p, c1, w, y, x)
+				acc.AddN(p, c1, w, y, x, n)
 			}
 		}
 	}
 }
 
-// readLevel decodes every facts row of one unit level: the design from all rows,
-// codes of the requested dimensions, and the entries of the requested
-// indicators of that level (level lists them in facts order).
+// readLevel decodes every facts row of one unit level: the PSUs of all rows
+// (numbered by b), codes of the requested dimensions, and the entries of the
+// requested indicators of that level (level lists them in facts order).
+// Years count the rows' periods (down for removed rows, neg); hint keeps the
+// sizes for the next full read.
 func (c *Catalog) readLevel(each func(func(string) error) error, level []*Indicator, wantInd []bool,
-	codes []*codebook, years map[string]int) (*unitSet, error) {
-	s := &unitSet{cols: make([]*column, len(c.Indicators)), code: make([][]uint8, len(codes))}
+	codes []*codebook, years map[string]int, b *estimate.Builder, neg, hint bool) (*unitSet, error) {
+	s := &unitSet{neg: neg, cols: make([]*column, len(c.Indicators)), code: make([][]uint8, len(codes))}
+	guess := func(i int) int {
+		if !hint {
+			return 0
+		}
+		return int(c.sizeHint[i].Load())
+	}
 	for _, in := range level {
 		if wantInd[in.index] {
-			s.cols[in.index] = newColumn(in, int(c.sizeHint[in.index].Load()))
+			s.cols[in.index] = newColumn(in, guess(in.index))
 		}
 	}
-	rowsGuess := max(int(c.sizeHint[len(c.Indicators)+unitLevel(level)].Load()), 1<<10)
+	rowsGuess := max(guess(len(c.Indicators)+unitLevel(level)), 1<<10)
 	s.psu = make([]int32, 0, rowsGuess)
 	s.weight = make([]float64, 0, rowsGuess)
 	var dims []int // positions of the asked dimensions
@@ -149,7 +163,10 @@ func (c *Catalog) readLevel(each func(func(string) error) error, level []*Indica
 			s.code[pos] = make([]uint8, 0, rowsGuess)
 		}
 	}
-	b := estimate.NewBuilder()
+	sign := 1
+	if neg {
+		sign = -1
+	}
 	var (
 		stale               int
 		staleSample         string
@@ -180,7 +197,7 @@ func (c *Catalog) readLevel(each func(func(string) error) error, level []*Indica
 		// the rest of the row.
 		if r.period != lastPeriod {
 			if periodRun > 0 && lastPeriod != "" {
-				years[unescape(lastPeriod)] += periodRun
+				years[unescape(lastPeriod)] += sign * periodRun
 			}
 			lastPeriod, periodRun = r.period, 0
 		}
@@ -213,13 +230,15 @@ func (c *Catalog) readLevel(each func(func(string) error) error, level []*Indica
 		return nil, err
 	}
 	if periodRun > 0 && lastPeriod != "" {
-		years[unescape(lastPeriod)] += periodRun
+		years[unescape(lastPeriod)] += sign * periodRun
 	}
 	if stale > 0 {
 		return nil, &StaleError{Rows: stale, Sample: staleSample}
 	}
 	s.rows = len(s.psu)
-	s.design = b.Design()
+	if !hint {
+		return s, nil
+	}
 	// The next request will see about as many entries: size its columns
 	// from the start instead of growing them (a tenth more for growth).
 	for _, col := range s.cols {

@@ -5,3 +5,5 @@ import './supervisor/household.js';
 import './supervisor/compare.js';
 import './supervisor/assignments.js';
 import './supervisor/quality.js';
+import './analyst/indicators.js';
+import './analyst/catalog.js';
