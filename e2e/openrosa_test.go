@@ -219,6 +219,9 @@ func TestOpenRosaRealClient(t *testing.T) {
 		if k == "content_hash" {
 			continue // calculates travel as text in XML, as numbers in JSON: the server's values are stored
 		}
+		if k == "head_key" {
+			continue // a keyed digest: each of the two servers has its own secret
+		}
 		if !reflect.DeepEqual(got[k], want[k]) {
 			g, _ := json.Marshal(got[k])
 			w, _ := json.Marshal(want[k])

@@ -397,6 +397,10 @@ func (s *Server) flagsView(sc *consoleScope, raw string) []map[string]any {
 		v := map[string]any{"kind": f["kind"], "score": f["score"], "reasons": f["reasons"]}
 		if id, _ := f["other"].(string); id != "" {
 			v["other"] = s.visibleID(sc, id)
+			if v["other"] == "" {
+				// Another team's household: named only as such, with no evidence (sync.md).
+				v["reasons"], v["score"] = []string{"another team's household"}, nil
+			}
 		}
 		if !sc.personal() {
 			v["reasons"] = nil // evidence names heads and GPS distances

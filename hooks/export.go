@@ -14,6 +14,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"fieldbase/disclosure"
 	"fieldbase/export"
 	"fieldbase/form"
 	"fieldbase/review"
@@ -37,6 +38,9 @@ type ExportRequest struct {
 	// Totals, when set, receives the row count of each CSV file before writing starts.
 	Totals   func(map[string]int64)
 	Progress func(file string, rows int64, done bool)
+	// Displace, when set, gives the displaced point of a PSU: the households' recorded GPS
+	// is replaced by it (readers who may not see the recorded point, sync.md).
+	Displace func(formID string, psu int) (disclosure.Point, bool)
 }
 
 // exportMicrodata is GET /api/export/microdata?survey=&status=&since=&pii=&bom= : the
@@ -70,6 +74,9 @@ func (s *Server) exportMicrodata(e *core.RequestEvent) error {
 		h.Set("Access-Control-Expose-Headers", "X-Export-Cursor, Content-Disposition")
 		e.Response.WriteHeader(http.StatusOK)
 		return nil
+	}
+	if role == RoleAnalyst && !e.Auth.GetBool("pii_granted") {
+		req.Displace = s.psuPoint
 	}
 	w := &slidingDeadline{w: e.Response, rc: deadline}
 	m, err := ExportMicrodata(e.Request.Context(), s.app, sv.Form, req, w)
@@ -105,8 +112,8 @@ func parseExportQuery(e *core.RequestEvent, role string) (ExportRequest, error) 
 	default:
 		return req, apiError(http.StatusBadRequest, fmt.Sprintf("unknown format %q: use csv (the default) or parquet", req.Format))
 	}
-	if f.PII && role != RoleSuperuser {
-		return req, apiError(http.StatusForbidden, "personal data (the survey's sensitive fields) can be exported by a superuser only; drop pii=1 to export without it")
+	if f.PII && role != RoleSuperuser && !(role == RoleAnalyst && e.Auth.GetBool("pii_granted")) {
+		return req, apiError(http.StatusForbidden, "personal data (the survey's sensitive fields) can be exported by a superuser or an analyst granted personal-data access only; drop pii=1 to export without it")
 	}
 	if f.Status, err = ParseExportStatus(q.Get("status")); err != nil {
 		return req, apiError(http.StatusBadRequest, err.Error())
@@ -201,6 +208,7 @@ func ExportMicrodata(ctx context.Context, app core.App, sv *form.Survey, req Exp
 		return nil, fmt.Errorf("export: cursor: %w", err)
 	}
 	src := newExportSource(ctx, db, sv, req.Filter, cursor)
+	src.displace = memoPoints(req.Displace)
 	if req.Totals != nil {
 		totals, err := src.totals()
 		if err != nil {
@@ -298,6 +306,7 @@ type exportSource struct {
 	// fromData lists the repeats read from the households' answers rather than their own
 	// table (a repeat without a table, or emigrants' personal data, which has no column).
 	fromData map[string]bool
+	displace func(formID string, psu int) (disclosure.Point, bool) // nil: recorded GPS
 }
 
 func newExportSource(ctx context.Context, db dbx.Builder, sv *form.Survey, f export.Filter, cursor int64) *exportSource {
@@ -364,7 +373,7 @@ func (src *exportSource) piiCol(col string) string {
 func (src *exportSource) Households(fn func(*export.Household) error) error {
 	rows, err := src.query(`SELECT s.id, s.uuid, s.form_id, s.version, s.status, s.enumerator, s.team, s.device_id,
 		s.started_at, s.completed_at, s.duration_s, s.seq, s.created, s.updated, s.data, ` + src.piiCol("s.pii") +
-		fromSubmissions + "WHERE " + src.where + " ORDER BY s.seq, s.id")
+		", s.a_psu" + fromSubmissions + "WHERE " + src.where + " ORDER BY s.seq, s.id")
 	if err != nil {
 		return fmt.Errorf("export: households: %w", err)
 	}
@@ -373,10 +382,15 @@ func (src *exportSource) Households(fn func(*export.Household) error) error {
 	var version, seq sql.NullInt64
 	var duration sql.NullFloat64
 	var txt [11]sql.NullString
+	var psu sql.NullInt64
 	for rows.Next() {
 		if err := rows.Scan(&txt[0], &txt[1], &txt[2], &version, &txt[3], &txt[4], &txt[5], &txt[6], &txt[7], &txt[8],
-			&duration, &seq, &txt[9], &txt[10], (*sql.RawBytes)(&h.Data), (*sql.RawBytes)(&h.PII)); err != nil {
+			&duration, &seq, &txt[9], &txt[10], (*sql.RawBytes)(&h.Data), (*sql.RawBytes)(&h.PII), &psu); err != nil {
 			return fmt.Errorf("export: households: %w", err)
+		}
+		if src.displace != nil {
+			p, ok := src.displace(txt[2].String, int(psu.Int64))
+			h.Data = displaceGPS(h.Data, p, ok)
 		}
 		h.Key, h.UUID, h.FormID, h.Status = txt[0].String, txt[1].String, txt[2].String, txt[3].String
 		h.Enumerator, h.Team, h.DeviceID = txt[4].String, txt[5].String, txt[6].String

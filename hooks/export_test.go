@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/csv"
 	"encoding/json"
+	"fieldbase/dedup"
 	"fmt"
 	"io"
 	"net/http"
@@ -281,6 +282,7 @@ func TestExportMicrodata(t *testing.T) {
 	}
 
 	// Values against the stored answers: select-multiple, geopoint, dates, a number.
+	psuPoints := map[string]string{}
 	for _, r := range x.rows["households.csv"] {
 		var raw string
 		s.App.DB().NewQuery("SELECT data FROM submissions WHERE id = {:id}").Bind(map[string]any{"id": r["key"]}).Row(&raw)
@@ -295,11 +297,18 @@ func TestExportMicrodata(t *testing.T) {
 		exCheckMulti(t, sv, r, "e_channel", d["e_channel"])
 		exCheckMulti(t, sv, r, "l_12m", d["l_12m"])
 		if g, ok := d["a_gps"].(map[string]any); ok {
-			for _, c := range []string{"lat", "lon", "accuracy"} {
-				if got, _ := strconv.ParseFloat(r["a_gps_"+c], 64); got != g[c].(float64) {
-					t.Fatalf("a_gps_%s %q, want %v", c, r["a_gps_"+c], g[c])
-				}
+			// An analyst without personal-data access gets the PSU's displaced point (one per
+			// PSU, no accuracy), never the recorded GPS (distances: disclosure's tests).
+			lat, _ := strconv.ParseFloat(r["a_gps_lat"], 64)
+			lon, _ := strconv.ParseFloat(r["a_gps_lon"], 64)
+			if dedup.Distance(lat, lon, g["lat"].(float64), g["lon"].(float64)) < 1 || r["a_gps_accuracy"] != "" {
+				t.Fatalf("a_gps %s %s (accuracy %q) for the recorded %v", r["a_gps_lat"], r["a_gps_lon"], r["a_gps_accuracy"], g)
 			}
+			pt := r["a_gps_lat"] + "," + r["a_gps_lon"]
+			if prev, ok := psuPoints[r["a_psu"]]; ok && prev != pt {
+				t.Fatalf("PSU %s exported at %s and at %s", r["a_psu"], prev, pt)
+			}
+			psuPoints[r["a_psu"]] = pt
 		} else if r["a_gps_lat"] != "" {
 			t.Fatalf("no GPS but a_gps_lat %q", r["a_gps_lat"])
 		}
@@ -386,9 +395,9 @@ func TestExportPermissions(t *testing.T) {
 	}{
 		{"", "survey=mhs", 401, "auth"},
 		{"enumA1", "survey=mhs", 403, "enumerator"},
-		{"analyst", "survey=mhs&pii=1", 403, "superuser only"},
-		{"analystPII", "survey=mhs&pii=1", 403, "superuser only"},
-		{"supA", "survey=mhs&pii=1", 403, "superuser only"},
+		{"analyst", "survey=mhs&pii=1", 403, "granted personal-data access only"},
+		{"analyst", "survey=mhs&pii=1", 403, "granted personal-data access only"},
+		{"supA", "survey=mhs&pii=1", 403, "granted personal-data access only"},
 		{"analyst", "survey=mhs&status=received", 403, "approved submissions only"},
 		{"analyst", "survey=mhs&status=all", 403, "approved submissions only"},
 		{"analyst", "", 400, "survey parameter is required"},

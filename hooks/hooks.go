@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
+	"fieldbase/disclosure"
 	"fieldbase/ingest"
 	"fieldbase/store"
 )
@@ -26,11 +27,16 @@ type Server struct {
 
 	// Facts, when set, computes indicator facts at ingest (see package indicators).
 	Facts ingest.FactsFunc
+
+	logins *loginThrottle // failed sign-ins (auth.go)
+
+	keysMu sync.Mutex
+	keys   *disclosure.Keys // the deployment's secret (keys.go)
 }
 
 // Register binds every fieldbase hook and route to app and returns the shared state.
 func Register(app core.App) *Server {
-	s := &Server{app: app}
+	s := &Server{app: app, logins: newLoginThrottle()}
 	s.Surveys = newRegistry(app)
 	s.Facts = s.IndicatorFacts()
 	s.bindSurveys()
@@ -38,9 +44,20 @@ func Register(app core.App) *Server {
 	s.bindAssignments()
 	s.bindReview()
 	s.bindEnrich()
+	s.bindAuth()
+	s.bindRealtime()
+	s.bindDigests()
 	s.bindEdits()
 	s.bindAppTokens()
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		// The secret is made at first start, and digests made under another one (an old
+		// data dir, a lost secret) are recomputed before the first request.
+		if _, err := s.Rekey(context.Background()); err != nil {
+			return err
+		}
+		s.setTimeouts(se)
+		se.Router.BindFunc(bodyDeadline)
+		se.Router.BindFunc(s.emailChangeGuard)
 		s.routes(se)
 		return se.Next()
 	})
@@ -69,11 +86,16 @@ func (s *Server) Store() (*ingest.Store, error) {
 	if !ok1 || !ok2 {
 		return nil, fmt.Errorf("hooks: the app database is not a *dbx.DB (inside a transaction?)")
 	}
+	keys, err := s.Keys()
+	if err != nil {
+		return nil, err
+	}
 	db, err := store.Open(context.Background(), w.DB(), r.DB())
 	if err != nil {
 		return nil, err
 	}
-	s.store = &ingest.Store{DB: db, Surveys: s.Surveys, Facts: s.Facts, AfterCommit: s.afterPush}
+	s.store = &ingest.Store{DB: db, Surveys: s.Surveys, Facts: s.Facts, AfterCommit: s.afterPush,
+		Keys: keys, Quota: quotaFromEnv()}
 	return s.store, nil
 }
 

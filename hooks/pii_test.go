@@ -154,6 +154,7 @@ func TestPIINotInIndicatorsOrExports(t *testing.T) {
 	}{
 		{"analyst", "survey=mhs", false},
 		{"analystPII", "survey=mhs", false},
+		{"analystPII", "survey=mhs&pii=1", true}, // granted: may export names, audited (below)
 		{"supA", "survey=mhs&status=all", false},
 		{"superuser", "survey=mhs&status=all", false},
 		{"superuser", "survey=mhs&status=all&pii=0", false},
@@ -177,7 +178,12 @@ func TestPIINotInIndicatorsOrExports(t *testing.T) {
 			t.Errorf("%s export %s shows names: %v", c.who, c.query, l)
 		}
 	}
-	for _, who := range []string{"analyst", "analystPII", "supA"} {
+	var audited int
+	if err := s.App.DB().NewQuery("SELECT COUNT(*) FROM exports WHERE actor = {:a} AND json_extract(filter, '$.pii') = 1").
+		Bind(map[string]any{"a": fx.analystPII}).Row(&audited); err != nil || audited != 1 {
+		t.Errorf("the granted analyst's pii=1 export: %d audit records (%v), want 1", audited, err)
+	}
+	for _, who := range []string{"analyst", "supA"} {
 		if code, _ := s.doRaw("GET", "/api/export/microdata?survey=mhs&pii=1", who, nil); code != 403 {
 			t.Errorf("%s exports with pii=1: %d, want 403", who, code)
 		}

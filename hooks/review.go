@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -17,9 +18,10 @@ import (
 // Keys of unsaved record data that carry who is reviewing from a request hook (or a custom
 // route) to the model hook that writes the audit record.
 const (
-	actorKey     = "@actor"
-	actorRoleKey = "@actor_role"
-	actorNameKey = "@actor_name"
+	actorKey      = "@actor"
+	actorRoleKey  = "@actor_role"
+	actorNameKey  = "@actor_name"
+	actorTeamsKey = "@actor_teams"
 )
 
 // reviewFields are the only submission fields a supervisor may change through the record API.
@@ -55,7 +57,7 @@ func (s *Server) bindReview() {
 		from := e.Record.Original().GetString("status")
 		to := e.Record.GetString("status")
 		if from == to {
-			return e.Next()
+			return editReviewFields(e)
 		}
 		action, err := review.ActionFor(from, to)
 		if err != nil {
@@ -128,6 +130,9 @@ func (s *Server) bindReview() {
 	})
 }
 
+// errNoKept answers a duplicate_of that is absent or outside the reviewer's teams alike.
+var errNoKept = errors.New("duplicate_of does not name a submission you can review")
+
 // checkKept verifies duplicate_of names a live submission of the same survey.
 func checkKept(app core.App, rec *core.Record) error {
 	id := rec.GetString("duplicate_of")
@@ -135,8 +140,10 @@ func checkKept(app core.App, rec *core.Record) error {
 		return fmt.Errorf("a submission cannot be a duplicate of itself")
 	}
 	kept, err := app.FindRecordById("submissions", id)
-	if err != nil {
-		return fmt.Errorf("duplicate_of %q is not a submission", id)
+	// A submission the reviewer may not review reads as absent: its existence, survey and
+	// status are not theirs to learn.
+	if err != nil || !actorMayReview(rec, kept) {
+		return errNoKept
 	}
 	if kept.GetString("form_id") != rec.GetString("form_id") {
 		return fmt.Errorf("duplicate_of %q belongs to another survey", id)
@@ -159,6 +166,21 @@ func setActor(rec *core.Record, auth *core.Record) {
 		name = auth.Email()
 	}
 	rec.SetRaw(actorNameKey, name)
+	rec.SetRaw(actorTeamsKey, teamsOf(auth))
+}
+
+// actorMayReview applies canReview to the actor recorded on rec by setActor; a save with no
+// actor (Go code: the seeder, a migration) is the system's and may name any submission.
+func actorMayReview(rec, other *core.Record) bool {
+	id, role, _ := actorOf(rec)
+	switch {
+	case id == "" || role == RoleSuperuser:
+		return true
+	case role == RoleSupervisor:
+		teams, _ := rec.GetRaw(actorTeamsKey).([]string)
+		return contains(teams, other.GetString("team"))
+	}
+	return false
 }
 
 func actorOf(rec *core.Record) (id, role, name string) {
@@ -220,7 +242,7 @@ func (s *Server) applyDecision(auth *core.Record, id string, d review.Decision) 
 		// Out of the reviewer's scope reads like absent, so ids of other teams' households
 		// cannot be probed through duplicate_of.
 		if err != nil || !canReview(auth, kept) {
-			res.code, res.Message = http.StatusBadRequest, fmt.Sprintf("duplicate_of %q is not a submission", d.DuplicateOf)
+			res.code, res.Message = http.StatusBadRequest, errNoKept.Error()
 			return res
 		}
 		sub.Set("duplicate_of", kept.Id)

@@ -308,7 +308,7 @@ func TestDuplicateOfOtherTeamReadsAsAbsent(t *testing.T) {
 	theirs := results(t, bodyB)[0]["record"].(string)
 	_, absent := reviewAs(s, "supA", mine, map[string]any{"action": "duplicate", "duplicate_of": "zzzzzzzzzzzzzzz"})
 	code, other := reviewAs(s, "supA", mine, map[string]any{"action": "duplicate", "duplicate_of": theirs})
-	if code != 400 || !strings.Contains(fmt.Sprint(other["message"]), "is not a submission") ||
+	if code != 400 || !strings.Contains(fmt.Sprint(other["message"]), "does not name a submission you can review") ||
 		strings.Replace(fmt.Sprint(other["message"]), theirs, "zzzzzzzzzzzzzzz", 1) != fmt.Sprint(absent["message"]) {
 		t.Errorf("another team's submission as duplicate_of: %d %v (absent one: %v)", code, other, absent)
 	}

@@ -105,7 +105,7 @@ func TestPushRefused(t *testing.T) {
 		{badID, "not a UUID"},
 		{unknown, `unknown survey "nope"`},
 		{oldVersion, "version 7"},
-		{notMine, "not yours"},
+		{notMine, "no assignment of yours"},
 	}
 	items := make([]any, len(cases))
 	for i, c := range cases {

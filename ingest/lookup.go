@@ -9,15 +9,18 @@ import (
 )
 
 // receipt is the outcome a stored submission answers a resend with.
-func (s *Store) receipt(ctx context.Context, uuidOf func(context.Context, string) (string, error), st store.Stored, uuid string) (Outcome, error) {
+// duplicate_of is given only when the kept submission is the caller's own.
+func (s *Store) receipt(ctx context.Context, uuidOf func(context.Context, string) (string, string, error), st store.Stored, uuid string, c Caller) (Outcome, error) {
 	out := Outcome{ID: uuid, Outcome: Exists, Status: st.Status, Record: st.ID,
 		Errors: problems(st.Errors), Warnings: problems(st.Warnings), Flags: flags(st.Flags)}
 	if st.DuplicateOf != "" {
-		u, err := uuidOf(ctx, st.DuplicateOf)
+		u, enum, err := uuidOf(ctx, st.DuplicateOf)
 		if err != nil {
 			return Outcome{}, err
 		}
-		out.DuplicateOf = u
+		if enum == c.UserID {
+			out.DuplicateOf = u
+		}
 	}
 	return out, nil
 }

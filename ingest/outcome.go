@@ -12,11 +12,15 @@ const (
 
 // Flag is a reason a stored submission needs a person's look.
 type Flag struct {
-	Kind    string   `json:"kind"` // possible_duplicate | conflict | correction
+	Kind    string   `json:"kind"` // possible_duplicate | conflict | reused_id | correction
 	Other   string   `json:"other,omitempty"`
 	OtherID string   `json:"other_uuid,omitempty"`
-	Score   float64  `json:"score,omitempty"`
+	Score   float64  `json:"score,omitzero"` // omitzero: PocketBase writes JSON with encoding/json/v2
 	Reasons []string `json:"reasons,omitempty"`
+	// Who recorded the other submission: the evidence is shown by role (hooks/ reads these;
+	// a device is told only about its enumerator's own submissions).
+	OtherEnumerator string `json:"other_enumerator,omitempty"`
+	OtherTeam       string `json:"other_team,omitempty"`
 }
 
 // Outcome is the per-item receipt the device gets back.

@@ -1,10 +1,7 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,12 +32,6 @@ func (s *Store) Push(ctx context.Context, c Caller, raw json.RawMessage) (Outcom
 	return outs[0], errs[0]
 }
 
-// rawHash identifies an item by its exact bytes (surrounding white space aside).
-func rawHash(raw json.RawMessage) string {
-	sum := sha256.Sum256(bytes.TrimSpace(raw))
-	return hex.EncodeToString(sum[:])
-}
-
 // PushAll handles the items of one push request in order and says what became of each.
 //
 // Items sent before byte for byte (a device retrying after a lost answer) are answered
@@ -56,10 +47,13 @@ func (s *Store) PushAll(ctx context.Context, c Caller, raws []json.RawMessage) (
 	outs = make([]Outcome, len(raws))
 	errs = make([]error, len(raws))
 	hashes := make([]string, len(raws))
-	for i, raw := range raws {
-		hashes[i] = rawHash(raw)
+	if s.Keys == nil {
+		return nil, nil, fmt.Errorf("%w: ingest: the store has no keys", ErrNotStored)
 	}
-	known, kerr := s.DB.ByRawHashes(ctx, hashes)
+	for i, raw := range raws {
+		hashes[i] = dedup.RawHashWith(s.Keys, raw)
+	}
+	known, kerr := s.DB.ByRawHashes(ctx, c.UserID, hashes)
 	if kerr != nil {
 		known = nil // the full path below reads the same thing inside the transaction
 	}
@@ -67,11 +61,25 @@ func (s *Store) PushAll(ctx context.Context, c Caller, raws []json.RawMessage) (
 	pending := 0
 	for i, raw := range raws {
 		if st, ok := known[hashes[i]]; ok {
-			outs[i], errs[i] = s.receipt(ctx, s.DB.UUIDOf, st, st.UUID)
+			outs[i], errs[i] = s.receipt(ctx, s.DB.UUIDOf, st, st.UUID, c)
 			continue
 		}
 		rows[i], outs[i], errs[i] = s.prepare(ctx, c, raw, hashes[i])
 		if rows[i] != nil {
+			pending++
+		}
+	}
+	defer func() {
+		for i := range outs {
+			outs[i] = deviceView(outs[i], c)
+		}
+	}()
+	if err := s.applyQuota(ctx, c, rows, outs); err != nil {
+		return outs, errs, fmt.Errorf("%w: %v", ErrNotStored, err)
+	}
+	pending = 0
+	for _, r := range rows {
+		if r != nil {
 			pending++
 		}
 	}
@@ -147,19 +155,14 @@ func (s *Store) prepare(ctx context.Context, c Caller, raw json.RawMessage, rawH
 			return nil, Outcome{}, err
 		}
 		switch {
-		case a == nil:
-			return nil, refused(id, "assignment", fmt.Sprintf("assignment %q does not exist", truncate(p.env.Assignment, 64))), nil
-		case a.Enumerator != c.UserID:
-			return nil, refused(id, "assignment", fmt.Sprintf("assignment %q is not yours", p.env.Assignment)), nil
+		case a == nil || a.Enumerator != c.UserID:
+			// Absent and someone else's read the same (sync.md): the id tells nothing.
+			return nil, refused(id, "assignment", "assignment: no assignment of yours has this id"), nil
 		case a.Survey != sv.RecordID:
 			return nil, refused(id, "assignment", fmt.Sprintf("assignment %q is for another survey version", p.env.Assignment)), nil
 		}
 		asg = a
 	}
-
-	hash := dedup.ContentHash(p.rawData)
-	// A byte-identical resend was answered by PushAll; one with the same content in other
-	// bytes (key order, number format) is recognised inside the transaction.
 
 	if asg != nil {
 		preload(asg, p.env.Data)
@@ -168,7 +171,7 @@ func (s *Store) prepare(ctx context.Context, c Caller, raw json.RawMessage, rawH
 	res := sv.Form.Validate(&p.env, Today(now))
 	errs := capProblems(append(append([]form.Problem{}, p.problems...), res.Errors...))
 	sub := &row{
-		id: NewID(), uuid: id, env: &p.env, survey: sv, caller: c, hash: hash, rawHash: rawHash,
+		id: NewID(), uuid: id, env: &p.env, survey: sv, caller: c, rawHash: rawHash,
 		data: res.Data, errors: errs, warnings: capProblems(nonNil(res.Warnings)), now: now,
 	}
 	if asg != nil {
@@ -177,7 +180,12 @@ func (s *Store) prepare(ctx context.Context, c Caller, raw json.RawMessage, rawH
 	if sub.data == nil {
 		sub.data = p.env.Data
 	}
-	sub.summary = dedup.FromData(sub.id, sub.data)
+	// The content hash is of the validated answers, sensitive ones included: what is stored
+	// (data and pii together), so that a rekey can recompute it from the stored answers. A
+	// byte-identical resend was answered by PushAll; one with the same content in other
+	// bytes (key order, number format) is recognised inside the transaction.
+	sub.hash = dedup.ContentHashWith(s.Keys, sub.data)
+	sub.summary = dedup.FromDataWith(s.Keys, sub.id, sub.data)
 	// Facts even for an invalid household: a supervisor may still approve it.
 	if s.Facts != nil {
 		sub.hhFacts, sub.memberFacts = s.Facts(sv.Form, sub.data)
@@ -193,13 +201,25 @@ func (s *Store) prepare(ctx context.Context, c Caller, raw json.RawMessage, rawH
 // store runs the dedup rules of sync.md in order and writes the household.
 func (s *Store) store(ctx context.Context, tx *store.Tx, r *row) (Outcome, error) {
 	// 1. Same id: a retry (exists) or different content (conflict: keep both, linked).
-	stored, err := tx.ByUUID(ctx, r.uuid)
+	all, err := tx.ByUUID(ctx, r.uuid)
 	if err != nil {
 		return Outcome{}, err
 	}
+	// Only the caller's own submissions answer for the id: another enumerator's under the
+	// same id (a copied or guessed id) is linked for the supervisors, and the device is
+	// answered as if the id were new (sync.md: a reused id reads like an absent one).
+	var stored []store.Stored
+	var foreign *store.Stored
+	for i, st := range all {
+		if st.Enumerator == r.caller.UserID {
+			stored = append(stored, st)
+		} else if foreign == nil {
+			foreign = &all[i]
+		}
+	}
 	for _, st := range stored {
 		if st.ContentHash == r.hash {
-			return s.receipt(ctx, tx.UUIDOf, st, r.uuid)
+			return s.receipt(ctx, tx.UUIDOf, st, r.uuid, r.caller)
 		}
 	}
 	outcome := Created
@@ -213,20 +233,33 @@ func (s *Store) store(ctx context.Context, tx *store.Tx, r *row) (Outcome, error
 	if len(stored) > 0 {
 		outcome = Conflict
 		r.conflictOf = stored[0].ID
-		flag(Flag{Kind: "conflict", Other: stored[0].ID, OtherID: r.uuid,
-			Reasons: []string{"the same submission id was sent before with different answers"}})
+		flag(Flag{Kind: "conflict", Other: stored[0].ID, OtherID: r.uuid, OtherEnumerator: stored[0].Enumerator,
+			OtherTeam: stored[0].Team, Reasons: []string{"the same submission id was sent before with different answers"}})
+	} else if foreign != nil {
+		// Not a status change: the device's answer must read as for a new id.
+		r.flags = append(r.flags, Flag{Kind: "reused_id", Other: foreign.ID, OtherID: r.uuid,
+			OtherEnumerator: foreign.Enumerator, OtherTeam: foreign.Team,
+			Reasons: []string{"another enumerator's submission has the same submission id"}})
 	}
 
 	// 2. Same content under a new id.
 	var dupUUID string
 	if r.conflictOf == "" {
-		dupID, dupU, found, err := tx.ByContent(ctx, r.survey.Form.FormID, r.hash)
+		dup, found, err := tx.ByContent(ctx, r.survey.Form.FormID, r.hash, r.caller.UserID)
 		if err != nil {
 			return Outcome{}, err
 		}
-		if found {
+		switch {
+		case found && dup.Enumerator == r.caller.UserID:
 			status = "duplicate"
-			r.duplicateOf, dupUUID = dupID, dupU
+			r.duplicateOf, dupUUID = dup.ID, dup.UUID
+		case found:
+			// The same answers as another enumerator's household: a supervisor decides. To
+			// the device it is a possible duplicate like any other, so a push cannot test
+			// whether someone else recorded exactly these answers.
+			flag(Flag{Kind: "possible_duplicate", Other: dup.ID, OtherID: dup.UUID, Score: 1,
+				OtherEnumerator: dup.Enumerator, OtherTeam: dup.Team,
+				Reasons: []string{"the same answers as another submission"}})
 		}
 	}
 
@@ -277,7 +310,8 @@ func probableDuplicates(ctx context.Context, tx *store.Tx, r *row, flag func(Fla
 		}
 		other.Roster, _ = dedup.ParseRosterSig(c.RosterSig)
 		if m := dedup.Compare(r.summary, other); m.Probable {
-			flag(Flag{Kind: "possible_duplicate", Other: c.ID, OtherID: c.UUID, Score: m.Score, Reasons: m.Reasons})
+			flag(Flag{Kind: "possible_duplicate", Other: c.ID, OtherID: c.UUID, Score: m.Score, Reasons: m.Reasons,
+				OtherEnumerator: c.Enumerator, OtherTeam: c.Team})
 		}
 	}
 	return nil
@@ -290,16 +324,15 @@ func supersede(ctx context.Context, tx *store.Tx, r *row) error {
 	}
 	reason := ""
 	switch {
-	case !found:
-		reason = "no submission has that id"
-	case oldEnum != r.caller.UserID:
-		reason = "it is not one of your submissions"
+	case !found || oldEnum != r.caller.UserID:
+		// Absent and someone else's read the same (sync.md).
+		reason = "no submission of yours has that id"
 	case oldStatus != "rejected":
 		reason = fmt.Sprintf("it is %s, and only a rejected submission can be corrected", oldStatus)
 	}
 	if reason != "" {
 		r.errors = append(r.errors, form.Problem{Path: "supersedes", Rule: "check",
-			Message: fmt.Sprintf("supersedes %q cannot be accepted: %s", truncate(r.env.Supersedes, 64), reason)})
+			Message: "supersedes cannot be accepted: " + reason})
 		return nil
 	}
 	ts := DBTime(r.now)
@@ -332,13 +365,19 @@ func (r *row) validationStatus() string {
 // (exists, conflict, duplicate), probable duplicates, the assignment (its preloaded cover
 // answers included) and supersedes.
 func Check(surveys Surveys, raw json.RawMessage, now time.Time) (Outcome, error) {
-	s := &Store{Surveys: surveys, Now: func() time.Time { return now }}
+	s := &Store{Surveys: surveys, Now: func() time.Time { return now }, Keys: noDigests{}}
 	r, out, err := s.prepare(context.Background(), Caller{}, raw, "")
 	if r == nil || err != nil {
 		return out, err
 	}
 	return Outcome{ID: r.uuid, Outcome: Created, Status: r.validationStatus(), Errors: nonNil(r.errors), Warnings: r.warnings}, nil
 }
+
+// noDigests stands in for the deployment's keys where nothing is stored (Check): the digests
+// are not compared with anything.
+type noDigests struct{}
+
+func (noDigests) Digest(string, []byte) string { return "" }
 
 func nonNil(p []form.Problem) []form.Problem {
 	if p == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"fieldbase/dedup"
 	"fieldbase/form"
 	"fieldbase/store"
 )
@@ -38,6 +39,8 @@ type Written struct {
 // Store turns pushed items into stored submissions through DB.
 type Store struct {
 	DB      *store.Store
+	Keys    dedup.Keyed // the deployment's keyed digests (disclosure.Keys); required
+	Quota   Quota       // per enumerator and day; the zero value is DefaultQuota
 	Surveys Surveys
 	Facts   FactsFunc
 	Now     func() time.Time // for tests; time.Now when nil
@@ -45,6 +48,8 @@ type Store struct {
 	// AfterCommit, when set, is told what a push wrote once it is durable (record events,
 	// realtime, caches). It runs on the pushing request; it must not fail the push.
 	AfterCommit func(ctx context.Context, written []Written)
+
+	usage usageCache // today's use of the quota per enumerator
 }
 
 func (s *Store) now() time.Time {

@@ -33,9 +33,9 @@ type readStmts struct {
 }
 
 const (
-	byUUIDSQL = `SELECT id, content_hash, status, errors, warnings, duplicate_of, flags
+	byUUIDSQL = `SELECT id, content_hash, status, errors, warnings, duplicate_of, flags, enumerator, team
 		FROM submissions WHERE uuid = ? ORDER BY created`
-	uuidOfSQL = `SELECT uuid FROM submissions WHERE id = ?`
+	uuidOfSQL = `SELECT uuid, enumerator FROM submissions WHERE id = ?`
 )
 
 // Open prepares every statement; call it once the migrations have run. An error leaves
@@ -48,11 +48,12 @@ func Open(ctx context.Context, writer, reader *sql.DB) (*Store, error) {
 	}{
 		{&s.ws.byUUID, byUUIDSQL},
 		{&s.ws.uuidOf, uuidOfSQL},
-		{&s.ws.byContent, `SELECT id, uuid FROM submissions
-			WHERE form_id = ? AND content_hash = ? AND status NOT IN ('duplicate','superseded') LIMIT 1`},
+		{&s.ws.byContent, `SELECT id, uuid, enumerator, team FROM submissions
+			WHERE form_id = ? AND content_hash = ? AND status NOT IN ('duplicate','superseded')
+			ORDER BY enumerator = ? DESC LIMIT 1`},
 		// Candidates for a probable duplicate: same PSU and either the same dwelling or a GPS
 		// point inside a box around the new one (dedup.Compare then measures the distance).
-		{&s.ws.inPSU, `SELECT id, uuid, a_dwelling, lat, lon, gps_accuracy, head_key, roster_sig FROM submissions
+		{&s.ws.inPSU, `SELECT id, uuid, a_dwelling, lat, lon, gps_accuracy, head_key, roster_sig, enumerator, team FROM submissions
 			WHERE form_id = ? AND a_psu = ? AND status NOT IN ('rejected','duplicate','superseded')
 			AND (a_dwelling = ? OR (lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?)) LIMIT 500`},
 		{&s.ws.supersedable, `SELECT id, status, enumerator FROM submissions WHERE uuid = ? ORDER BY created LIMIT 1`},

@@ -11,12 +11,14 @@ import (
 // Stored is what a push needs to know of a submission already stored: its receipt.
 type Stored struct {
 	ID, UUID, ContentHash, Status, DuplicateOf string
+	Enumerator, Team                           string // who recorded it: a push answers only about the caller's own
 	Errors, Warnings, Flags                    string // JSON as stored ("" for NULL)
 }
 
 // Candidate is a live submission of the same PSU that may be the same household.
 type Candidate struct {
 	ID, UUID         string
+	Enumerator, Team string
 	Dwelling         int
 	Lat, Lon, GPSAcc sql.NullFloat64
 	HeadKey          string
@@ -40,7 +42,7 @@ func scanStored(rows *sql.Rows) ([]Stored, error) {
 	for rows.Next() {
 		var st Stored
 		var errs, warns, flags sql.NullString
-		if err := rows.Scan(&st.ID, &st.ContentHash, &st.Status, &errs, &warns, &st.DuplicateOf, &flags); err != nil {
+		if err := rows.Scan(&st.ID, &st.ContentHash, &st.Status, &errs, &warns, &st.DuplicateOf, &flags, &st.Enumerator, &st.Team); err != nil {
 			return nil, fmt.Errorf("store: scan submission: %w", err)
 		}
 		st.Errors, st.Warnings, st.Flags = errs.String, warns.String, flags.String
@@ -58,38 +60,40 @@ func (t *Tx) ByUUID(ctx context.Context, uuid string) ([]Stored, error) {
 	return scanStored(rows)
 }
 
-// UUIDOf is the device id of a submission record ("" when there is none).
-func (t *Tx) UUIDOf(ctx context.Context, recordID string) (string, error) {
+// UUIDOf is the device id of a submission record and who recorded it ("" when there is none).
+func (t *Tx) UUIDOf(ctx context.Context, recordID string) (uuid, enumerator string, err error) {
 	return uuidOf(ctx, t.stmt(ctx, t.s.ws.uuidOf), recordID)
 }
 
-// UUIDOf reads the device id of a submission record from the read pool.
-func (s *Store) UUIDOf(ctx context.Context, recordID string) (string, error) {
+// UUIDOf reads the device id of a submission record and its enumerator from the read pool.
+func (s *Store) UUIDOf(ctx context.Context, recordID string) (uuid, enumerator string, err error) {
 	return uuidOf(ctx, s.rs.uuidOf, recordID)
 }
 
-func uuidOf(ctx context.Context, st *sql.Stmt, recordID string) (string, error) {
-	var u string
-	err := st.QueryRowContext(ctx, recordID).Scan(&u)
+func uuidOf(ctx context.Context, st *sql.Stmt, recordID string) (string, string, error) {
+	var u, enum string
+	err := st.QueryRowContext(ctx, recordID).Scan(&u, &enum)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
+		return "", "", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("store: submission id of record %s: %w", recordID, err)
+		return "", "", fmt.Errorf("store: submission id of record %s: %w", recordID, err)
 	}
-	return u, nil
+	return u, enum, nil
 }
 
-// ByContent finds a live submission of the survey with the same content hash.
-func (t *Tx) ByContent(ctx context.Context, formID, hash string) (id, uuid string, found bool, err error) {
-	err = t.stmt(ctx, t.s.ws.byContent).QueryRowContext(ctx, formID, hash).Scan(&id, &uuid)
+// ByContent finds a live submission of the survey with the same content hash: the caller's
+// own if there is one (enumerator), else anyone's.
+func (t *Tx) ByContent(ctx context.Context, formID, hash, enumerator string) (found Candidate, ok bool, err error) {
+	err = t.stmt(ctx, t.s.ws.byContent).QueryRowContext(ctx, formID, hash, enumerator).
+		Scan(&found.ID, &found.UUID, &found.Enumerator, &found.Team)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return "", "", false, nil
+		return Candidate{}, false, nil
 	case err != nil:
-		return "", "", false, fmt.Errorf("store: content lookup: %w", err)
+		return Candidate{}, false, fmt.Errorf("store: content lookup: %w", err)
 	}
-	return id, uuid, true, nil
+	return found, true, nil
 }
 
 // InPSU lists live submissions of the PSU at the dwelling or with a GPS point in box.
@@ -102,7 +106,7 @@ func (t *Tx) InPSU(ctx context.Context, formID string, psu, dwelling int, box Bo
 	var out []Candidate
 	for rows.Next() {
 		var c Candidate
-		if err := rows.Scan(&c.ID, &c.UUID, &c.Dwelling, &c.Lat, &c.Lon, &c.GPSAcc, &c.HeadKey, &c.RosterSig); err != nil {
+		if err := rows.Scan(&c.ID, &c.UUID, &c.Dwelling, &c.Lat, &c.Lon, &c.GPSAcc, &c.HeadKey, &c.RosterSig, &c.Enumerator, &c.Team); err != nil {
 			return nil, fmt.Errorf("store: PSU scan: %w", err)
 		}
 		out = append(out, c)
@@ -178,18 +182,20 @@ func (t *Tx) InsertReview(ctx context.Context, r *Review) error {
 	return nil
 }
 
-// ByRawHashes reads, from the read pool, the stored submissions whose exact bytes hash to
-// one of hashes (a device resending what it sent before), keyed by that hash.
-func (s *Store) ByRawHashes(ctx context.Context, hashes []string) (map[string]Stored, error) {
+// ByRawHashes reads, from the read pool, the stored submissions of an enumerator whose exact
+// bytes hash to one of hashes (a device resending what it sent before), keyed by that hash.
+// Another enumerator's are left out: a resend is answered only from the caller's own.
+func (s *Store) ByRawHashes(ctx context.Context, enumerator string, hashes []string) (map[string]Stored, error) {
 	if len(hashes) == 0 {
 		return nil, nil
 	}
-	args := make([]any, len(hashes))
-	for i, h := range hashes {
-		args[i] = h
+	args := make([]any, 0, len(hashes)+1)
+	for _, h := range hashes {
+		args = append(args, h)
 	}
-	q := `SELECT raw_hash, id, uuid, status, errors, warnings, duplicate_of, flags FROM submissions
-		WHERE raw_hash IN (?` + strings.Repeat(",?", len(hashes)-1) + `)`
+	args = append(args, enumerator)
+	q := `SELECT raw_hash, id, uuid, status, errors, warnings, duplicate_of, flags, enumerator, team FROM submissions
+		WHERE raw_hash IN (?` + strings.Repeat(",?", len(hashes)-1) + `) AND enumerator = ?`
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: resend lookup: %w", err)
@@ -200,7 +206,7 @@ func (s *Store) ByRawHashes(ctx context.Context, hashes []string) (map[string]St
 		var h string
 		var st Stored
 		var errs, warns, flags sql.NullString
-		if err := rows.Scan(&h, &st.ID, &st.UUID, &st.Status, &errs, &warns, &st.DuplicateOf, &flags); err != nil {
+		if err := rows.Scan(&h, &st.ID, &st.UUID, &st.Status, &errs, &warns, &st.DuplicateOf, &flags, &st.Enumerator, &st.Team); err != nil {
 			return nil, fmt.Errorf("store: resend scan: %w", err)
 		}
 		st.Errors, st.Warnings, st.Flags = errs.String, warns.String, flags.String
@@ -221,4 +227,16 @@ func (s *Store) Assignment(ctx context.Context, id string) (*Assignment, error) 
 		return nil, fmt.Errorf("store: assignment %s: %w", id, err)
 	}
 	return a, nil
+}
+
+// UsedToday counts what an enumerator stored since a time (PocketBase date text): invalid
+// submissions, and bytes of stored answers of any status (the daily quota).
+func (s *Store) UsedToday(ctx context.Context, enumerator, since string) (invalid int, bytes int64, err error) {
+	err = s.r.QueryRowContext(ctx, `SELECT COUNT(CASE WHEN status = 'invalid' THEN 1 END),
+		COALESCE(SUM(LENGTH(COALESCE(data, '')) + LENGTH(COALESCE(pii, ''))), 0)
+		FROM submissions WHERE enumerator = ? AND created >= ?`, enumerator, since).Scan(&invalid, &bytes)
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: quota of %s: %w", enumerator, err)
+	}
+	return invalid, bytes, nil
 }
