@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fieldbase/internal/corpus"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,22 +14,8 @@ import (
 	"fieldbase/xlsform"
 )
 
-// corpusDir finds ../shared/corpus/xlsform from the repo root (or $FIELDBASE_SHARED).
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	var cands []string
-	if s := os.Getenv("FIELDBASE_SHARED"); s != "" {
-		cands = append(cands, filepath.Join(s, "corpus", "xlsform"))
-	}
-	cands = append(cands, filepath.Join("..", "..", "shared", "corpus", "xlsform"), "/work/shared/corpus/xlsform")
-	for _, c := range cands {
-		if st, err := os.Stat(c); err == nil && st.IsDir() {
-			return c
-		}
-	}
-	t.Fatalf("the XLSForm corpus is missing (looked in %v): run `bash .ci/run` from a clone with shared/ beside it, or set FIELDBASE_SHARED", cands)
-	return ""
-}
+// corpusDir is the shared corpus of real XLSForms.
+func corpusDir(t testing.TB) string { return corpus.Dir(t) }
 
 // TestXFormsLoadInODKEngine: the XForm fieldbase serves for every corpus form its loader
 // accepts, and for mhs, loads in ODK's own engine (@getodk/xforms-engine, as ODK Web Forms

@@ -3,6 +3,7 @@ package xform
 import (
 	"bytes"
 	"encoding/xml"
+	"fieldbase/internal/corpus"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,23 +13,8 @@ import (
 	"fieldbase/xlsform"
 )
 
-// corpusDir finds ../shared/corpus/xlsform from the repo root (or
-// $FIELDBASE_SHARED/corpus/xlsform).
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	var cands []string
-	if s := os.Getenv("FIELDBASE_SHARED"); s != "" {
-		cands = append(cands, filepath.Join(s, "corpus", "xlsform"))
-	}
-	cands = append(cands, filepath.Join("..", "..", "shared", "corpus", "xlsform"), "/work/shared/corpus/xlsform")
-	for _, c := range cands {
-		if st, err := os.Stat(c); err == nil && st.IsDir() {
-			return c
-		}
-	}
-	t.Fatalf("the XLSForm corpus is missing (looked in %v): run `bash .ci/run` from a clone with shared/ beside it, or set FIELDBASE_SHARED", cands)
-	return ""
-}
+// corpusDir is the shared corpus of real XLSForms.
+func corpusDir(t testing.TB) string { return corpus.Dir(t) }
 
 // instancePaths lists the primary instance's elements (path, "[t]" for a jr:template),
 // meta left out, in document order.

@@ -3,6 +3,7 @@ package xlsform
 import (
 	"bufio"
 	"errors"
+	"fieldbase/internal/corpus"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,23 +14,8 @@ import (
 	"fieldbase/form"
 )
 
-// corpusDir finds ../shared/corpus/xlsform from the repo root (or
-// $FIELDBASE_SHARED/corpus/xlsform).
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	var cands []string
-	if s := os.Getenv("FIELDBASE_SHARED"); s != "" {
-		cands = append(cands, filepath.Join(s, "corpus", "xlsform"))
-	}
-	cands = append(cands, filepath.Join("..", "..", "shared", "corpus", "xlsform"), "/work/shared/corpus/xlsform")
-	for _, c := range cands {
-		if _, err := os.Stat(filepath.Join(c, "verdicts.tsv")); err == nil {
-			return c
-		}
-	}
-	t.Fatalf("the XLSForm corpus is missing (looked in %v): run `bash .ci/run` from a clone with shared/ beside it, or set FIELDBASE_SHARED", cands)
-	return ""
-}
+// corpusDir is the shared corpus of real XLSForms.
+func corpusDir(t testing.TB) string { return corpus.Dir(t) }
 
 type verdict struct{ file, household, verdict, message string }
 
