@@ -90,13 +90,16 @@ func (s *Server) consoleImportAssignments(e *core.RequestEvent) error {
 			}
 		}
 	}
+	// A dwelling assigned under any version of the survey is taken: a new version does not
+	// make a second household visit.
 	var taken []struct {
 		PSU      int    `db:"a_psu"`
 		Dwelling int    `db:"a_dwelling"`
 		Name     string `db:"name"`
 	}
 	if err := s.app.DB().NewQuery(`SELECT a.a_psu, a.a_dwelling, COALESCE(u.name, u.email, '') AS name FROM assignments a
-		LEFT JOIN users u ON u.id = a.enumerator WHERE a.survey = {:sv} AND a.status != 'cancelled'`).
+		LEFT JOIN users u ON u.id = a.enumerator
+		WHERE a.survey IN (SELECT id FROM surveys WHERE form_id = (SELECT form_id FROM surveys WHERE id = {:sv})) AND a.status != 'cancelled'`).
 		Bind(dbx.Params{"sv": sv.RecordID}).All(&taken); err != nil {
 		return fmt.Errorf("console: existing assignments: %w", err)
 	}

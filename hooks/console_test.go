@@ -201,10 +201,10 @@ func TestConsoleImportAssignments(t *testing.T) {
 	req := map[string]any{"survey": "mhs", "csv": csv}
 	code, prev := s.do("POST", "/api/console/assignments/import", "supA", req)
 	if code != 200 || prev["valid"] != 2.0 || prev["invalid"] != 6.0 || count(t, s, "assignments", "a_psu = 301") != 0 {
-		t.Fatalf("preview: %d valid %v invalid %v", code, prev["valid"], prev["invalid"])
+		t.Fatalf("preview: %d valid %v invalid %v rows %v", code, prev["valid"], prev["invalid"], prev["rows"])
 	}
 	wantErr := map[float64]string{3: `"enumB1@example.org" is not an enumerator of your team`, 4: `psu "abc"`, 5: "also on line 2",
-		6: "already assigned", 7: `"supA" is not an enumerator`, 8: `weight "-1"`}
+		6: "already assigned", 7: `"supA" is not an enumerator of your team`, 8: `weight "-1"`}
 	for _, r := range prev["rows"].([]any) {
 		row := r.(map[string]any)
 		line := row["line"].(float64)
