@@ -589,13 +589,14 @@ func (b *Bench) readSide(ctx context.Context, c *client, acc *accounts, tokens [
 	var indS, warmS []float64
 	if haveInd {
 		b.notePeak(true)
+		if err := b.firstRead(ctx, c, acc); err != nil {
+			return err
+		}
 		for r := 0; r < 2*opt.Runs; r++ {
 			cold := r < opt.Runs
 			if cold {
-				// A change since the last request, as when tablets keep syncing: one more
-				// household pushed (not approved) moves submissions.seq, so the route
-				// reads the approved facts again instead of answering from its snapshot.
-				if _, err := b.pushStream(ctx, c, tokens[:1], gen, 1, nil); err != nil {
+				// A change of the approved data since the last request (approveOne).
+				if err := b.approveOne(ctx, c, acc, tokens, gen); err != nil {
 					return err
 				}
 			}

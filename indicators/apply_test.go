@@ -193,3 +193,47 @@ func fmtp(p *float64) string {
 	}
 	return fmt.Sprint(*p)
 }
+
+// TestCountsMatchCompute: Counts gives the cells of Compute with the same n and flags, for
+// the total, each dimension and pairs, on a snapshot read in full and on one updated by
+// Apply (removed units taken off the counts).
+func TestCountsMatchCompute(t *testing.T) {
+	_, c := mhs(t)
+	all := synthHouseholds(t, 900, 21)
+	snap, err := c.Read(sourceOf(all[:800]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied, err := snap.Apply(sourceOf(all[:120]), sourceOf(all[800:]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := []Request{{}, {By: []string{"AGE", "REGION"}}, {By: []string{"SEX", "DISABILITY_STATUS"}}, {Indicators: []string{"HH1", "LAB1"}, By: []string{"URBANISATION", "AGE"}}}
+	for _, d := range c.Dimensions {
+		reqs = append(reqs, Request{By: []string{d.ID}})
+	}
+	for name, s := range map[string]*Snapshot{"read": snap, "applied": applied} {
+		for _, req := range reqs {
+			want, err := s.Compute(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Counts(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Cells) != len(want.Cells) {
+				t.Errorf("%s %v: %d cells counted, %d computed", name, req.By, len(got.Cells), len(want.Cells))
+				continue
+			}
+			for i, g := range got.Cells {
+				w := want.Cells[i]
+				if g.Indicator != w.Indicator || fmt.Sprint(g.Dims) != fmt.Sprint(w.Dims) || g.NUnweighted != w.NUnweighted || g.Flag != w.Flag {
+					t.Errorf("%s %v cell %d: counted %s %v n=%d %q, computed %s %v n=%d %q", name, req.By, i,
+						g.Indicator, g.Dims, g.NUnweighted, g.Flag, w.Indicator, w.Dims, w.NUnweighted, w.Flag)
+					break
+				}
+			}
+		}
+	}
+}

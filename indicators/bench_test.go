@@ -2,9 +2,12 @@ package indicators
 
 import (
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"fieldbase/synth"
 )
@@ -101,11 +104,13 @@ func BenchmarkSnapshot(b *testing.B) {
 	src := benchFacts(b)
 	b.Run("read", func(b *testing.B) {
 		b.ReportAllocs()
+		cpu0 := cpuTime()
 		for i := 0; i < b.N; i++ {
 			if _, err := c.Read(src); err != nil {
 				b.Fatal(err)
 			}
 		}
+		b.ReportMetric(float64((cpuTime()-cpu0).Milliseconds())/float64(b.N), "cpu_ms/op")
 	})
 	snap, err := c.Read(src)
 	if err != nil {
@@ -154,4 +159,61 @@ func BenchmarkFacts(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		c.Facts(sv, data[i%len(data)])
 	}
+}
+
+// BenchmarkAfterChange is GET /api/indicators after one household changed: the snapshot
+// updated with it (Apply), the 29 tables disclosure control counts (Counts) and the 8
+// requests of BenchmarkComputeAll estimated. snapshot_MB is the heap the snapshot holds.
+func BenchmarkAfterChange(b *testing.B) {
+	_, c := mhs(b)
+	src := benchFacts(b)
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	snap, err := c.Read(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	reqs := []Request{{}}
+	var tables []Request
+	for i, d := range c.Dimensions {
+		reqs = append(reqs, Request{By: []string{d.ID}})
+		tables = append(tables, Request{By: []string{d.ID}})
+		for _, e := range c.Dimensions[i+1:] {
+			tables = append(tables, Request{By: []string{d.ID, e.ID}})
+		}
+	}
+	one := &memSource{hh: src.hh[:1], members: src.members[:3]}
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		next, err := snap.Apply(one, one) // out and in again: a household whose status went and came back
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, req := range tables {
+			if _, err := next.Counts(req); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for _, req := range reqs {
+			if _, err := next.Compute(req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Milliseconds())/float64(b.N), "cpu_ms/op")
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/1e6, "snapshot_MB")
+	b.ReportMetric(float64(len(src.hh)), "households")
+}
+
+// cpuTime is this process's CPU time (user + system): on a machine shared with other work
+// it says more about a cost than wall time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -209,6 +209,9 @@ func load(catalogJSON []byte, sv *form.Survey, pooled bool) (*Catalog, error) {
 	if err := c.loadIndicators(&f); err != nil {
 		return nil, err
 	}
+	if err := c.checkAreas(); err != nil {
+		return nil, err
+	}
 	c.sizeHint = make([]atomic.Int64, len(c.Indicators)+2)
 	return c, nil
 }

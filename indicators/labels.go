@@ -2,6 +2,7 @@ package indicators
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 )
 
@@ -49,6 +50,24 @@ func computational(raw []byte) ([]byte, error) {
 		}
 	}
 	return json.Marshal(m)
+}
+
+// checkAreas refuses an indicator whose area is not one of the catalog's
+// areas (a typo would drop it from the report's chapters).
+func (c *Catalog) checkAreas() error {
+	ids := map[string]bool{}
+	for _, a := range c.Areas {
+		if a.ID == "" || ids[a.ID] {
+			return &LoadError{Column: "areas", Err: fmt.Errorf("area id %q is empty or repeated", a.ID)}
+		}
+		ids[a.ID] = true
+	}
+	for _, in := range c.Indicators {
+		if in.Area != "" && !ids[in.Area] {
+			return &LoadError{Where: "indicator " + in.ID, Column: "area", Err: fmt.Errorf("%q is not one of the catalog's areas", in.Area)}
+		}
+	}
+	return nil
 }
 
 // defaultDecimals is how many decimals an indicator is shown with when the

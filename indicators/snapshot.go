@@ -2,6 +2,7 @@ package indicators
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +29,9 @@ type Snapshot struct {
 
 	mu      sync.Mutex
 	results map[string]*Result // by request key; at most maxResults
+
+	histOnce sync.Once
+	hist     *histograms // for Counts, made on first use
 }
 
 // maxResults bounds the results a snapshot keeps: the 1 + 7 single-dimension
@@ -300,6 +304,175 @@ func (l *level) addAll(acc *estimate.Accumulator, in *Indicator, dims []*Dimensi
 		}
 		if col := s.cols[in.index]; col != nil {
 			s.add(acc, col, d[0], d[1], stride)
+		}
+	}
+}
+
+// Counts is Compute without the estimates: the same cells (every one that holds units of
+// the indicator's population), each with its unweighted n and its publication flag, and
+// nothing else. Disclosure control needs only these, over every table a request can ask
+// for; they come from one count per unit and indicator (over the combination of all the
+// unit's codes), made once per snapshot, instead of a pass of the estimator per table.
+func (s *Snapshot) Counts(req Request) (*Result, error) {
+	inds, dims, err := s.c.resolve(req)
+	if err != nil {
+		return nil, err
+	}
+	for _, in := range inds {
+		if !s.wantInd[in.index] {
+			return nil, fmt.Errorf("indicators: the snapshot was read without indicator %s", in.ID)
+		}
+	}
+	for _, d := range dims {
+		if !s.wantDim[d.pos] {
+			return nil, fmt.Errorf("indicators: the snapshot was read without dimension %s", d.ID)
+		}
+	}
+	h := s.histograms()
+	res := &Result{Survey: s.c.Survey, By: append([]string{}, req.By...), GeneratedAt: time.Now().UTC(),
+		Period: s.period, Households: s.Households(), Members: s.Members(), cat: s.c}
+	var cb [2]*codebook
+	for i, d := range dims {
+		cb[i] = s.codes[d.pos]
+	}
+	stride := 0
+	if len(dims) == 2 {
+		stride = len(cb[1].names) + 1
+	}
+	size := 1 // cell keys are below size
+	switch len(dims) {
+	case 1:
+		size = len(cb[0].names) + 1
+	case 2:
+		size = (len(cb[0].names) + 1) * stride
+	}
+	n := make([]int, size)
+	for _, in := range inds {
+		clear(n)
+		for combo, k := range h.count[in.index] {
+			var c [2]int
+			for i, d := range dims {
+				c[i] = (combo / h.mult[d.pos]) % h.radix[d.pos]
+			}
+			n[0] += k
+			switch len(dims) {
+			case 1:
+				if c[0] > 0 {
+					n[c[0]] += k
+				}
+			case 2:
+				if c[0] > 0 {
+					n[c[0]*stride] += k
+				}
+				if c[1] > 0 {
+					n[c[1]] += k
+					if c[0] > 0 {
+						n[c[0]*stride+c[1]] += k
+					}
+				}
+			}
+		}
+		for key, k := range n {
+			if k <= 0 {
+				continue
+			}
+			cell := Cell{Indicator: in.ID, Dims: make([]string, len(dims)), Cell: estimate.Cell{Key: key, NUnweighted: n[key]}}
+			switch {
+			case n[key] < estimate.MinPublished:
+				cell.Flag = estimate.FlagSuppressed
+			case n[key] < estimate.MinReliable:
+				cell.Flag = estimate.FlagLowReliability
+			}
+			ks := [2]int{key, 0}
+			if stride > 0 {
+				ks = [2]int{key / stride, key % stride}
+			}
+			for i := range dims {
+				cell.Dims[i] = cb[i].name(ks[i])
+			}
+			res.Cells = append(res.Cells, cell)
+		}
+	}
+	return res, nil
+}
+
+// histograms counts, per indicator, the population units of each combination of codes of
+// the snapshot's dimensions (a mixed-radix number: code of dimension d times mult[d]).
+type histograms struct {
+	radix, mult []int
+	count       []map[int]int // by indicator index: combination -> units (removed ones taken off)
+}
+
+func (s *Snapshot) histograms() *histograms {
+	s.histOnce.Do(func() {
+		h := &histograms{radix: make([]int, len(s.codes)), mult: make([]int, len(s.codes)), count: make([]map[int]int, len(s.c.Indicators))}
+		m := 1
+		for pos, cb := range s.codes {
+			h.radix[pos], h.mult[pos] = 1, m
+			if cb != nil {
+				h.radix[pos] = len(cb.names) + 1
+			}
+			m *= h.radix[pos]
+		}
+		for i := range h.count {
+			h.count[i] = map[int]int{}
+		}
+		for _, l := range []*level{s.hh, s.pp} {
+			if l == nil {
+				continue
+			}
+			for _, set := range l.sets {
+				sign := 1
+				if set.neg {
+					sign = -1
+				}
+				if m <= math.MaxInt32 {
+					countSet(h, set, unitKeys[int32](h, set), sign)
+				} else { // many codes met beyond the catalog's
+					countSet(h, set, unitKeys[int64](h, set), sign)
+				}
+			}
+		}
+		s.hist = h
+	})
+	return s.hist
+}
+
+// unitKeys is each unit's combination of codes.
+func unitKeys[K int32 | int64](h *histograms, set *unitSet) []K {
+	keys := make([]K, set.rows)
+	for pos, code := range set.code {
+		if code == nil {
+			continue
+		}
+		mult := K(h.mult[pos])
+		for u, c := range code {
+			keys[u] += K(c) * mult
+		}
+	}
+	return keys
+}
+
+// countSet adds (sign +1) or takes off (-1) the set's population units to the histograms.
+// Units of one PSU share most codes: runs of one key are counted before the map.
+func countSet[K int32 | int64](h *histograms, set *unitSet, keys []K, sign int) {
+	for _, col := range set.cols {
+		if col == nil {
+			continue
+		}
+		cnt := h.count[col.in.index]
+		last, run := K(-1), 0
+		for _, u := range col.unit {
+			if k := keys[u]; k != last {
+				if run > 0 {
+					cnt[int(last)] += sign * run
+				}
+				last, run = k, 0
+			}
+			run++
+		}
+		if run > 0 {
+			cnt[int(last)] += sign * run
 		}
 	}
 }
