@@ -9,7 +9,7 @@ import (
 // hash (stored facts stay current when a label is edited); a bad area, decimals or reference
 // is refused by name; names read case-insensitively.
 func TestPresentationKeys(t *testing.T) {
-	sv, c := mhs(t)
+	sv, c := mhsV2(t) // strict Load: the newest version measures every indicator
 	relabelled, err := Load(edit(t, func(m map[string]any) {
 		in := indicator(m, "FIN1")
 		in["name"], in["definition"], in["decimals"] = "Accounts", "Other words.", 3
