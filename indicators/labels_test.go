@@ -9,8 +9,8 @@ import (
 // hash (stored facts stay current when a label is edited); a bad area, decimals or reference
 // is refused by name; names read case-insensitively.
 func TestPresentationKeys(t *testing.T) {
-	sv, c := mhs(t)
-	relabelled, err := LoadPooled(edit(t, func(m map[string]any) {
+	sv, c := mhsV2(t) // strict Load: the newest version measures every indicator
+	relabelled, err := Load(edit(t, func(m map[string]any) {
 		in := indicator(m, "FIN1")
 		in["name"], in["definition"], in["decimals"] = "Accounts", "Other words.", 3
 		m["dimensions"].([]any)[0].(map[string]any)["labels"] = map[string]any{"M": "Men", "F": "Women"}
@@ -30,7 +30,7 @@ func TestPresentationKeys(t *testing.T) {
 		{func(m map[string]any) { indicator(m, "FIN1")["decimals"] = 9 }, "indicator FIN1, column decimals"},
 		{func(m map[string]any) { m["dimensions"].([]any)[0].(map[string]any)["reference"] = "X" }, "dimension SEX, column reference"},
 	} {
-		if _, err := LoadPooled(edit(t, tc.fn), sv); err == nil || !strings.Contains(err.Error(), tc.says) {
+		if _, err := Load(edit(t, tc.fn), sv); err == nil || !strings.Contains(err.Error(), tc.says) {
 			t.Errorf("error %v, want one saying %q", err, tc.says)
 		}
 	}
