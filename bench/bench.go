@@ -282,8 +282,8 @@ func (b *Bench) Run(ctx context.Context) error {
 	}
 	var push, rawRate, pbRate, vsRaw, vsPB []float64
 	var pushCPU, rawCPU, pbCPU, vsRawCPU, vsPBCPU []float64 // ms per household
-	var firstRun []batch
-	created := make([][]pushItem, opt.Clients) // created receipts by enumerator
+	var firstRun [][]batch                                  // by client
+	created := make([][]pushItem, opt.Clients)              // created receipts by enumerator
 	b.notePeak(true)
 	for r := 0; r < opt.Runs; r++ {
 		envs, err := gen.take(opt.PushHouseholds)
@@ -291,9 +291,6 @@ func (b *Bench) Run(ctx context.Context) error {
 			return err
 		}
 		bs := batches(envs, opt.Batch)
-		if r == 0 {
-			firstRun = bs
-		}
 		before, err := maxSeq(ctx, dbA)
 		if err != nil {
 			return err
@@ -304,6 +301,9 @@ func (b *Bench) Run(ctx context.Context) error {
 			return fmt.Errorf("push run %d: %w", r+1, err)
 		}
 		pc := msPer(srvA.cpu()-cpuA, st.households)
+		if r == 0 {
+			firstRun = st.sentBy
+		}
 		for i := range created {
 			created[i] = append(created[i], st.byClient[i]...)
 		}

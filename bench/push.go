@@ -52,6 +52,7 @@ type pushStats struct {
 	outcomes   map[string]int
 	statuses   map[string]int
 	byClient   [][]pushItem // created items by client (when kept)
+	sentBy     [][]batch    // the batches each client sent (when kept)
 }
 
 func (p pushStats) perSecond() float64 { return float64(p.households) / p.elapsed.Seconds() }
@@ -60,7 +61,7 @@ func (p pushStats) perSecond() float64 { return float64(p.households) / p.elapse
 // enumerator i), each with one request in flight, and times from the first request to the
 // last answer. keep keeps the created receipts by client.
 func pushAll(ctx context.Context, c *client, tokens []string, ch <-chan batch, keep bool) (pushStats, error) {
-	st := pushStats{outcomes: map[string]int{}, statuses: map[string]int{}, byClient: make([][]pushItem, len(tokens))}
+	st := pushStats{outcomes: map[string]int{}, statuses: map[string]int{}, byClient: make([][]pushItem, len(tokens)), sentBy: make([][]batch, len(tokens))}
 	var mu sync.Mutex
 	start := time.Now()
 	err := runWorkers(ctx, len(tokens), func(ctx context.Context, i int) error {
@@ -84,6 +85,9 @@ func pushAll(ctx context.Context, c *client, tokens []string, ch <-chan batch, k
 			}
 			mu.Lock()
 			st.households += b.n
+			if keep {
+				st.sentBy[i] = append(st.sentBy[i], b)
+			}
 			for _, r := range ans.Results {
 				st.outcomes[r.Outcome]++
 				st.statuses[r.Status]++
@@ -108,14 +112,19 @@ func pushPrepared(ctx context.Context, c *client, tokens []string, bs []batch, k
 	return pushAll(ctx, c, tokens, ch, keep)
 }
 
-// resendAll has client i send batch bs[i] again `repeats` times; every item must come back
-// `exists`. It returns submissions/s.
-func resendAll(ctx context.Context, c *client, tokens []string, bs []batch, repeats int) (float64, error) {
+// resendAll has client i send again, `repeats` times, a batch it sent itself (sentBy[i]):
+// every item must come back `exists`. Only the enumerator's own submissions answer for an
+// id, so another client's batch would be new households flagged as reused ids. It returns
+// submissions/s.
+func resendAll(ctx context.Context, c *client, tokens []string, sentBy [][]batch, repeats int) (float64, error) {
 	var mu sync.Mutex
 	total := 0
 	start := time.Now()
 	err := runWorkers(ctx, len(tokens), func(ctx context.Context, i int) error {
-		b := bs[i%len(bs)]
+		if len(sentBy[i]) == 0 {
+			return nil // this client took no batch in the first run: nothing of its own to resend
+		}
+		b := sentBy[i][0]
 		for k := 0; k < repeats; k++ {
 			var ans struct {
 				Counts map[string]int `json:"counts"`
