@@ -108,26 +108,42 @@ func (s *Server) bindReview() {
 					return fmt.Errorf("review: roster status: %w", err)
 				}
 			}
-			audit, err := tx.FindCollectionByNameOrId("reviews")
-			if err != nil {
+			if err := saveAudit(tx, auditRow{submission: e.Record.Id, actor: actor, actorName: name, role: role,
+				from: from, to: to, action: action, note: d.Note, duplicateOf: e.Record.GetString("duplicate_of")}); err != nil {
 				return err
-			}
-			rec := core.NewRecord(audit)
-			rec.Set("submission", e.Record.Id)
-			rec.Set("actor", actor)
-			rec.Set("actor_name", name)
-			rec.Set("role", role)
-			rec.Set("from", from)
-			rec.Set("to", to)
-			rec.Set("action", action)
-			rec.Set("note", d.Note)
-			rec.Set("duplicate_of", e.Record.GetString("duplicate_of"))
-			if err := tx.Save(rec); err != nil {
-				return fmt.Errorf("review: audit: %w", err)
 			}
 			return appendChange(tx, e.Record.GetString("enumerator"), "decision", e.Record.Id, action)
 		})
 	})
+}
+
+// auditRow is one row of the reviews collection: who moved a submission from one status to
+// another (or edited its review fields), and why.
+type auditRow struct {
+	submission, actor, actorName, role, from, to, action, note, duplicateOf string
+}
+
+// saveAudit writes the audit row in the caller's transaction, so the decision and its record
+// stand or fall together.
+func saveAudit(tx core.App, a auditRow) error {
+	audit, err := tx.FindCollectionByNameOrId("reviews")
+	if err != nil {
+		return fmt.Errorf("review: audit: %w", err)
+	}
+	rec := core.NewRecord(audit)
+	rec.Set("submission", a.submission)
+	rec.Set("actor", a.actor)
+	rec.Set("actor_name", a.actorName)
+	rec.Set("role", a.role)
+	rec.Set("from", a.from)
+	rec.Set("to", a.to)
+	rec.Set("action", a.action)
+	rec.Set("note", a.note)
+	rec.Set("duplicate_of", a.duplicateOf)
+	if err := tx.Save(rec); err != nil {
+		return fmt.Errorf("review: audit: %w", err)
+	}
+	return nil
 }
 
 // errNoKept answers a duplicate_of that is absent or outside the reviewer's teams alike.

@@ -41,22 +41,9 @@ func editReviewFields(e *core.RecordEvent) error {
 		if err := e.Next(); err != nil {
 			return err
 		}
-		audit, err := tx.FindCollectionByNameOrId("reviews")
-		if err != nil {
+		if err := saveAudit(tx, auditRow{submission: e.Record.Id, actor: actor, actorName: name, role: role,
+			from: status, to: status, action: "edit", note: note, duplicateOf: dup}); err != nil {
 			return err
-		}
-		rec := core.NewRecord(audit)
-		rec.Set("submission", e.Record.Id)
-		rec.Set("actor", actor)
-		rec.Set("actor_name", name)
-		rec.Set("role", role)
-		rec.Set("from", status)
-		rec.Set("to", status)
-		rec.Set("action", "edit")
-		rec.Set("note", note)
-		rec.Set("duplicate_of", dup)
-		if err := tx.Save(rec); err != nil {
-			return fmt.Errorf("review: audit: %w", err)
 		}
 		switch status {
 		case review.Approved, review.Rejected, review.Duplicate:
