@@ -3,10 +3,13 @@ package hooks
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -207,8 +210,10 @@ func ExportMicrodata(ctx context.Context, app core.App, sv *form.Survey, req Exp
 	if err := db.NewQuery(store.SubmissionChangeSeq.LastSQL()).WithContext(ctx).Row(&cursor); err != nil {
 		return nil, fmt.Errorf("export: cursor: %w", err)
 	}
-	src := newExportSource(ctx, db, sv, req.Filter, cursor)
-	src.displace = memoPoints(req.Displace)
+	src := newExportSource(ctx, db, req.Filter, cursor)
+	if req.Displace != nil {
+		src.displace = &displacedGPS{of: req.Displace, seen: map[psuKey][]byte{}}
+	}
 	if req.Totals != nil {
 		totals, err := src.totals()
 		if err != nil {
@@ -226,7 +231,7 @@ func ExportMicrodata(ctx context.Context, app core.App, sv *form.Survey, req Exp
 		}
 	}
 	m, err := export.Write(w, export.FromForm(sv), src, export.Options{Filter: req.Filter, Cursor: cursor,
-		BOM: req.BOM, Format: req.Format, Progress: req.Progress})
+		BOM: req.BOM, Format: req.Format, Progress: req.Progress, TempDir: exportTempDir(app)})
 	if m == nil {
 		m = &export.Manifest{}
 	}
@@ -303,15 +308,11 @@ type exportSource struct {
 	withdrawn string // households of the increment outside the statuses, once inside them
 	params    dbx.Params
 	pii       bool
-	// fromData lists the repeats read from the households' answers rather than their own
-	// table (a repeat without a table, or emigrants' personal data, which has no column).
-	fromData map[string]bool
-	displace func(formID string, psu int) (disclosure.Point, bool) // nil: recorded GPS
+	displace  *displacedGPS // nil: recorded GPS
 }
 
-func newExportSource(ctx context.Context, db dbx.Builder, sv *form.Survey, f export.Filter, cursor int64) *exportSource {
-	src := &exportSource{ctx: ctx, db: db, pii: f.PII, fromData: map[string]bool{},
-		params: dbx.Params{"form": f.Survey, "cursor": cursor}}
+func newExportSource(ctx context.Context, db dbx.Builder, f export.Filter, cursor int64) *exportSource {
+	src := &exportSource{ctx: ctx, db: db, pii: f.PII, params: dbx.Params{"form": f.Survey, "cursor": cursor}}
 	conds := []string{"s.seq <= {:cursor}", "s.form_id = {:form}"}
 	if f.Since != nil {
 		conds = append(conds, "s.seq > {:since}")
@@ -326,18 +327,6 @@ func newExportSource(ctx context.Context, db dbx.Builder, sv *form.Survey, f exp
 	// Left the statuses: a transition out of one of them is in the audit trail.
 	src.withdrawn = base + " AND s.status NOT IN (" + statuses + `) AND EXISTS (SELECT 1 FROM reviews w
 		WHERE w.submission = s.id AND w."from" IN (` + statuses + "))"
-	for _, r := range sv.Repeats() {
-		if r != "members" && r != "emigrants" {
-			src.fromData[r] = true
-		}
-	}
-	if f.PII {
-		for _, fd := range sv.Fields() {
-			if fd.Repeat == "emigrants" && fd.Sensitive {
-				src.fromData["emigrants"] = true
-			}
-		}
-	}
 	return src
 }
 
@@ -388,9 +377,9 @@ func (src *exportSource) Households(fn func(*export.Household) error) error {
 			&duration, &seq, &txt[9], &txt[10], (*sql.RawBytes)(&h.Data), (*sql.RawBytes)(&h.PII), &psu); err != nil {
 			return fmt.Errorf("export: households: %w", err)
 		}
+		h.Replace = h.Replace[:0]
 		if src.displace != nil {
-			p, ok := src.displace(txt[2].String, int(psu.Int64))
-			h.Data = displaceGPS(h.Data, p, ok)
+			h.Replace = append(h.Replace, export.Answer{Field: "a_gps", Value: src.displace.point(txt[2].String, int(psu.Int64))})
 		}
 		h.Key, h.UUID, h.FormID, h.Status = txt[0].String, txt[1].String, txt[2].String, txt[3].String
 		h.Enumerator, h.Team, h.DeviceID = txt[4].String, txt[5].String, txt[6].String
@@ -402,54 +391,6 @@ func (src *exportSource) Households(fn func(*export.Household) error) error {
 			h.DurationS = &d
 		}
 		if err := fn(&h); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
-func (src *exportSource) Rows(repeat string, fn func(*export.Row) error) error {
-	if src.fromData[repeat] {
-		return src.rowsFromData(repeat, fn)
-	}
-	pii := "NULL"
-	if repeat == "members" {
-		pii = src.piiCol("r.pii")
-	}
-	rows, err := src.query("SELECT s.id, r.line, r.data, " + pii + fromSubmissions + "CROSS JOIN " + repeat +
-		" r ON r.submission = s.id WHERE " + src.where + " ORDER BY s.seq, s.id, r.line")
-	if err != nil {
-		return fmt.Errorf("export: %s: %w", repeat, err)
-	}
-	defer rows.Close()
-	var r export.Row
-	var line sql.NullInt64
-	for rows.Next() {
-		if err := rows.Scan(&r.Key, &line, (*sql.RawBytes)(&r.Data), (*sql.RawBytes)(&r.PII)); err != nil {
-			return fmt.Errorf("export: %s: %w", repeat, err)
-		}
-		r.Line = int(line.Int64)
-		if err := fn(&r); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
-// rowsFromData reads a repeat's rows out of each household's answers.
-func (src *exportSource) rowsFromData(repeat string, fn func(*export.Row) error) error {
-	rows, err := src.query("SELECT s.id, s.data, " + src.piiCol("s.pii") + fromSubmissions + "WHERE " + src.where + " ORDER BY s.seq, s.id")
-	if err != nil {
-		return fmt.Errorf("export: %s: %w", repeat, err)
-	}
-	defer rows.Close()
-	var key string
-	var data, pii sql.RawBytes
-	for rows.Next() {
-		if err := rows.Scan(&key, &data, &pii); err != nil {
-			return fmt.Errorf("export: %s: %w", repeat, err)
-		}
-		if err := export.EachRepeatRow(key, data, pii, repeat, fn); err != nil {
 			return err
 		}
 	}
@@ -513,12 +454,44 @@ func (src *exportSource) totals() (map[string]int64, error) {
 		return nil, err
 	}
 	for _, t := range []string{"members", "emigrants", "reviews"} {
-		if src.fromData[t] {
-			continue // no table to count: the bar shows rows without a total
-		}
 		if err := count(t+".csv", "SELECT COUNT(*)"+fromSubmissions+"CROSS JOIN "+t+" r ON r.submission = s.id WHERE "+src.where); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// exportTempDir is where an export keeps the repeats' files while it reads the households:
+// beside the database (the system's temporary directory may be a small RAM disk).
+func exportTempDir(app core.App) string {
+	dir := filepath.Join(app.DataDir(), "export_tmp")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return ""
+	}
+	return dir
+}
+
+type psuKey struct {
+	form string
+	psu  int
+}
+
+// displacedGPS is the displaced point of each PSU of one export, as the JSON answer written
+// instead of the recorded one (nil: the PSU has none, the answer is left out).
+type displacedGPS struct {
+	of   func(formID string, psu int) (disclosure.Point, bool)
+	seen map[psuKey][]byte
+}
+
+func (d *displacedGPS) point(formID string, psu int) []byte {
+	k := psuKey{formID, psu}
+	if v, hit := d.seen[k]; hit {
+		return v
+	}
+	var v []byte
+	if p, ok := d.of(formID, psu); ok {
+		v, _ = json.Marshal(map[string]float64{"lat": p.Lat, "lon": p.Lon})
+	}
+	d.seen[k] = v
+	return v
 }
