@@ -110,6 +110,7 @@ func (s *Server) routes(se *core.ServeEvent) {
 	api.GET("/review/summary", s.reviewSummary)
 	s.extraRoutes(api)
 	s.appTokenRoutes(api)
+	s.mediaRoutes(api)
 	s.openrosaRoutes(se.Router)
 	s.consoleRoutes(se)
 }

@@ -1,9 +1,7 @@
 package hooks
 
 import (
-	"crypto/md5"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"mime"
@@ -13,7 +11,6 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/filesystem"
 
 	"fieldbase/form"
 	"fieldbase/ingest"
@@ -47,6 +44,9 @@ func (s *Server) orSubmit(e *core.RequestEvent) error {
 	if err != nil {
 		return orFail(e, &orError{http.StatusBadRequest, err.Error()})
 	}
+	if err := checkFileLimits(sub.Files); err != nil {
+		return orFail(e, &orError{err.(*fileRefusal).status, err.Error()})
+	}
 	store, err := s.Store()
 	if err != nil {
 		return err
@@ -67,10 +67,12 @@ func (s *Server) orSubmit(e *core.RequestEvent) error {
 
 	status, msg := openRosaOutcome(out)
 	if (out.Outcome == ingest.Created || out.Outcome == ingest.Exists) && len(sub.Files) > 0 {
-		if err := s.saveSubmissionFiles(out.Record, strings.TrimPrefix(in.InstanceID, "uuid:"), user.Id, team, sub.Files); err != nil {
-			var fe *orError
-			if errors.As(err, &fe) {
-				return orFail(e, fe)
+		// A file already stored under its name stays as it is (outcome differs): Collect
+		// resends what it sent, and a stored attachment is never replaced (media.go).
+		if _, err := s.saveSubmissionFiles(out.Record, strings.TrimPrefix(in.InstanceID, "uuid:"), user.Id, team, sub.Files); err != nil {
+			var fr *fileRefusal
+			if errors.As(err, &fr) {
+				return orFail(e, &orError{fr.status, fr.msg})
 			}
 			s.app.Logger().Error("openrosa: attachment not stored", "instance", in.InstanceID, "error", err.Error())
 			return orMessage(e, http.StatusInternalServerError, "the form was received but its files could not be stored now; send it again later")
@@ -173,42 +175,6 @@ func problemsText(ps []form.Problem) string {
 		msg += fmt.Sprintf(" (and %d more)", len(ps)-1)
 	}
 	return msg
-}
-
-// saveSubmissionFiles stores the attachments of a submission (upsert by name: a later POST
-// of the same instance fills in what an earlier one lacked).
-func (s *Server) saveSubmissionFiles(record, instanceID, enumerator, team string, files []openrosa.File) error {
-	col, err := s.app.FindCachedCollectionByNameOrId("submission_files")
-	if err != nil {
-		return err
-	}
-	for _, f := range files {
-		sum := md5.Sum(f.Data)
-		hash := hex.EncodeToString(sum[:])
-		rec, _ := s.app.FindFirstRecordByFilter(col, "submission = {:s} && name = {:n}", dbx.Params{"s": record, "n": f.Name})
-		if rec != nil && rec.GetString("md5") == hash {
-			continue
-		}
-		if rec == nil {
-			rec = core.NewRecord(col)
-		}
-		file, err := filesystem.NewFileFromBytes(f.Data, f.Name)
-		if err != nil {
-			return err
-		}
-		rec.Set("submission", record)
-		rec.Set("instance_id", instanceID)
-		rec.Set("name", f.Name)
-		rec.Set("file", file)
-		rec.Set("size", len(f.Data))
-		rec.Set("md5", hash)
-		rec.Set("enumerator", enumerator)
-		rec.Set("team", team)
-		if err := s.app.Save(rec); err != nil {
-			return &orError{http.StatusBadRequest, fmt.Sprintf("attachment %q is not accepted: %v", truncate(f.Name, 100), err)}
-		}
-	}
-	return nil
 }
 
 func (s *Server) deviceTouched(k string) bool {
