@@ -18,7 +18,7 @@ import (
 // questions, and so the answers and the XForms, do not change). A copy frozen here, as the
 // other migrations' data.
 //
-//go:embed data/1764233300_mhs_design.json
+//go:embed data/1764233400_mhs_design.json
 var mhsDesign []byte
 
 func init() {
