@@ -150,12 +150,18 @@ func (s *Server) displaceRecord(rec *core.Record) {
 	}
 	var data map[string]any
 	if json.Unmarshal([]byte(rec.GetString("data")), &data) == nil && data != nil {
-		if _, has := data["a_gps"]; has {
-			if ok {
-				data["a_gps"] = map[string]any{"lat": p.Lat, "lon": p.Lon}
-			} else {
-				delete(data, "a_gps")
+		changed := false
+		for _, k := range append(s.geoKeys(rec.GetString("form_id"), rec.GetInt("version")), pointKeys(data)...) {
+			if _, has := data[k]; has {
+				if ok {
+					data[k] = map[string]any{"lat": p.Lat, "lon": p.Lon}
+				} else {
+					delete(data, k)
+				}
+				changed = true
 			}
+		}
+		if changed {
 			rec.Set("data", data)
 		}
 	}
@@ -202,8 +208,8 @@ func (s *Server) psuPoint(formID string, psu int) (disclosure.Point, bool) {
 // gpsFilter finds a filter or sort that reaches the answers object of submissions (data,
 // where a_gps is) or a GPS answer by name. Hidden fields (lat, lon, digests) are refused by
 // PocketBase itself; `data` cannot be hidden, since analysts read it.
-var gpsFilter = regexp.MustCompile(`(?i)a_gps|(^|[^\w.])data\b|submission\.data\b|submissions_via_\w+\.data\b`)
-var gpsFilterRelated = regexp.MustCompile(`(?i)a_gps|submission\.data\b|submissions_via_\w+\.data\b`)
+var gpsFilter = regexp.MustCompile(`(?i)(^|[^\w.])data\b|submission\.data\b|submissions_via_\w+\.data\b`)
+var gpsFilterRelated = regexp.MustCompile(`(?i)submission\.data\b|submissions_via_\w+\.data\b`)
 
 // guardGPSFilters refuses, to readers who see only displaced points, list filters and sorts
 // that could count their way to a recorded point (data.a_gps.lat > 27.71…, data ~ "27.71").

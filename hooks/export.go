@@ -17,6 +17,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"fieldbase/design"
 	"fieldbase/disclosure"
 	"fieldbase/export"
 	"fieldbase/form"
@@ -210,7 +211,7 @@ func ExportMicrodata(ctx context.Context, app core.App, sv *form.Survey, req Exp
 	if err := db.NewQuery(store.SubmissionChangeSeq.LastSQL()).WithContext(ctx).Row(&cursor); err != nil {
 		return nil, fmt.Errorf("export: cursor: %w", err)
 	}
-	src := newExportSource(ctx, db, req.Filter, cursor)
+	src := newExportSource(ctx, db, sv, req.Filter, cursor)
 	if req.Displace != nil {
 		src.displace = &displacedGPS{of: req.Displace, seen: map[psuKey][]byte{}}
 	}
@@ -308,10 +309,12 @@ type exportSource struct {
 	withdrawn string // households of the increment outside the statuses, once inside them
 	params    dbx.Params
 	pii       bool
-	displace  *displacedGPS // nil: recorded GPS
+	tables    map[string]string // repeat -> the table of its rows (members, emigrants), for the totals
+	geo       []string          // the household-level GPS answers, displaced for some readers
+	displace  *displacedGPS     // nil: recorded GPS
 }
 
-func newExportSource(ctx context.Context, db dbx.Builder, f export.Filter, cursor int64) *exportSource {
+func newExportSource(ctx context.Context, db dbx.Builder, sv *form.Survey, f export.Filter, cursor int64) *exportSource {
 	src := &exportSource{ctx: ctx, db: db, pii: f.PII, params: dbx.Params{"form": f.Survey, "cursor": cursor}}
 	conds := []string{"s.seq <= {:cursor}", "s.form_id = {:form}"}
 	if f.Since != nil {
@@ -327,6 +330,17 @@ func newExportSource(ctx context.Context, db dbx.Builder, f export.Filter, curso
 	// Left the statuses: a transition out of one of them is in the audit trail.
 	src.withdrawn = base + " AND s.status NOT IN (" + statuses + `) AND EXISTS (SELECT 1 FROM reviews w
 		WHERE w.submission = s.id AND w."from" IN (` + statuses + "))"
+	// The design's roster and emigrants repeats have their rows in their own tables too (the
+	// export reads every repeat from the answers; the tables give the progress bar its totals).
+	d, _ := design.Read(sv)
+	src.tables = map[string]string{}
+	if d.Roster != "" {
+		src.tables[d.Roster] = "members"
+	}
+	if d.Emigrants != "" && d.Emigrants != d.Roster {
+		src.tables[d.Emigrants] = "emigrants"
+	}
+	src.geo = geoKeysOf(sv)
 	return src
 }
 
@@ -379,7 +393,10 @@ func (src *exportSource) Households(fn func(*export.Household) error) error {
 		}
 		h.Replace = h.Replace[:0]
 		if src.displace != nil {
-			h.Replace = append(h.Replace, export.Answer{Field: "a_gps", Value: src.displace.point(txt[2].String, int(psu.Int64))})
+			v := src.displace.point(txt[2].String, int(psu.Int64))
+			for _, k := range src.geo {
+				h.Replace = append(h.Replace, export.Answer{Field: k, Value: v})
+			}
 		}
 		h.Key, h.UUID, h.FormID, h.Status = txt[0].String, txt[1].String, txt[2].String, txt[3].String
 		h.Enumerator, h.Team, h.DeviceID = txt[4].String, txt[5].String, txt[6].String
@@ -453,8 +470,12 @@ func (src *exportSource) totals() (map[string]int64, error) {
 	if err := count("households.csv", "SELECT COUNT(*)"+fromSubmissions+"WHERE "+src.where); err != nil {
 		return nil, err
 	}
-	for _, t := range []string{"members", "emigrants", "reviews"} {
-		if err := count(t+".csv", "SELECT COUNT(*)"+fromSubmissions+"CROSS JOIN "+t+" r ON r.submission = s.id WHERE "+src.where); err != nil {
+	counted := map[string]string{"reviews": "reviews"} // file name -> table
+	for rep, table := range src.tables {
+		counted[rep] = table
+	}
+	for file, t := range counted {
+		if err := count(file+".csv", "SELECT COUNT(*)"+fromSubmissions+"CROSS JOIN "+t+" r ON r.submission = s.id WHERE "+src.where); err != nil {
 			return nil, err
 		}
 	}

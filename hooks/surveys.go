@@ -11,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 
+	"fieldbase/design"
 	"fieldbase/form"
 	"fieldbase/ingest"
 )
@@ -96,6 +97,9 @@ func InstallSurvey(app core.App, definition []byte) (*core.Record, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := design.Check(f); err != nil {
+		return nil, err
+	}
 	col, err := app.FindCollectionByNameOrId("surveys")
 	if err != nil {
 		return nil, fmt.Errorf("surveys collection: %w", err)
@@ -118,6 +122,9 @@ func (s *Server) bindSurveys() {
 	s.app.OnRecordValidate("surveys").BindFunc(func(e *core.RecordEvent) error {
 		raw, _ := json.Marshal(e.Record.Get("definition"))
 		f, err := form.Load(raw)
+		if err == nil {
+			err = design.Check(f)
+		}
 		if err != nil {
 			return router.NewBadRequestError("the survey definition is not valid: "+err.Error(), nil)
 		}

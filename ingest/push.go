@@ -87,15 +87,19 @@ func (s *Store) PushAll(ctx context.Context, c Caller, raws []json.RawMessage) (
 		return outs, errs, nil
 	}
 	var written []Written
-	werr := s.DB.Write(ctx, func(tx *store.Tx) error {
+	// The request's context without its cancellation: the transaction may be a group commit
+	// shared with other requests, and a statement interrupted because this device hung up
+	// would end the transaction for all of them (SQLite rolls back an interrupted write).
+	wctx := context.WithoutCancel(ctx)
+	werr := s.DB.WriteItems(ctx, pending, func(tx *store.Tx) error {
 		for i, r := range rows {
 			if r == nil {
 				continue
 			}
 			var out Outcome
-			err := tx.Savepoint(ctx, func() error {
+			err := tx.Savepoint(wctx, func() error {
 				var err error
-				out, err = s.store(ctx, tx, r)
+				out, err = s.store(wctx, tx, r)
 				return err
 			})
 			if errors.Is(err, store.ErrTxLost) {
@@ -165,7 +169,7 @@ func (s *Store) prepare(ctx context.Context, c Caller, raw json.RawMessage, rawH
 	}
 
 	if asg != nil {
-		preload(asg, p.env.Data)
+		preload(sv.Design, asg, p.env.Data)
 	}
 	now := s.now()
 	res := sv.Form.Validate(&p.env, Today(now))
@@ -185,7 +189,7 @@ func (s *Store) prepare(ctx context.Context, c Caller, raw json.RawMessage, rawH
 	// byte-identical resend was answered by PushAll; one with the same content in other
 	// bytes (key order, number format) is recognised inside the transaction.
 	sub.hash = dedup.ContentHashWith(s.Keys, sub.data)
-	sub.summary = dedup.FromDataWith(s.Keys, sub.id, sub.data)
+	sub.summary = sv.Household(s.Keys, sub.id, sub.data)
 	// Facts even for an invalid household: a supervisor may still approve it.
 	if s.Facts != nil {
 		sub.hhFacts, sub.memberFacts = s.Facts(sv.Form, sub.data)
