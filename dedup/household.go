@@ -123,15 +123,28 @@ func validPoint(h Household) bool {
 		h.Lat >= -90 && h.Lat <= 90 && h.Lon >= -180 && h.Lon <= 180
 }
 
-// FromData builds the summary of an `mhs`-style answers object: a_psu,
-// a_dwelling, a_gps {lat, lon, accuracy}, a_head_name and members[] b_sex /
-// b_age. Missing or malformed answers are left at their zero value (an age
-// that is missing is -1 so that it never matches); it never fails.
-func FromData(id string, data map[string]any) Household {
+// Roles names the answers a household summary reads: the keys of the PSU, dwelling, GPS
+// point and head's name in the household's answers, the person repeat and the keys of sex and
+// age in its rows. A survey declares them in its settings (package design); "" is a role the
+// survey does not have, whose part of the summary stays empty.
+type Roles struct {
+	PSU, Dwelling, GPS, HeadName string
+	Roster, RosterSex, RosterAge string
+}
+
+// Household builds the summary of one answers object: PSU, dwelling, GPS {lat, lon,
+// accuracy}, the head's name (HeadKey) and the roster's sex and age. Missing or malformed
+// answers are left at their zero value (an age that is missing is -1 so that it never
+// matches); it never fails.
+func (ro Roles) Household(id string, data map[string]any) Household {
 	h := Household{ID: id}
-	h.PSU, _ = intOf(data["a_psu"])
-	h.Dwelling, _ = intOf(data["a_dwelling"])
-	if g, ok := data["a_gps"].(map[string]any); ok {
+	if ro.PSU != "" {
+		h.PSU, _ = intOf(data[ro.PSU])
+	}
+	if ro.Dwelling != "" {
+		h.Dwelling, _ = intOf(data[ro.Dwelling])
+	}
+	if g, ok := data[ro.GPS].(map[string]any); ok && ro.GPS != "" {
 		lat, ok1 := floatOf(g["lat"])
 		lon, ok2 := floatOf(g["lon"])
 		if ok1 && ok2 {
@@ -139,11 +152,14 @@ func FromData(id string, data map[string]any) Household {
 			h.Accuracy, _ = floatOf(g["accuracy"])
 		}
 	}
-	if name, ok := data["a_head_name"].(string); ok {
+	if name, ok := data[ro.HeadName].(string); ok && ro.HeadName != "" {
 		h.HeadKey = HeadKey(name)
 	}
-	rows, _ := data["members"].([]any)
-	if typed, ok := data["members"].([]map[string]any); ok { // built in Go
+	if ro.Roster == "" {
+		return h
+	}
+	rows, _ := data[ro.Roster].([]any)
+	if typed, ok := data[ro.Roster].([]map[string]any); ok { // built in Go
 		for _, r := range typed {
 			rows = append(rows, r)
 		}
@@ -151,10 +167,10 @@ func FromData(id string, data map[string]any) Household {
 	for _, r := range rows {
 		row, _ := r.(map[string]any)
 		p := Person{Age: -1}
-		if s, ok := row["b_sex"].(string); ok {
+		if s, ok := row[ro.RosterSex].(string); ok && ro.RosterSex != "" {
 			p.Sex = s
 		}
-		if a, ok := intOf(row["b_age"]); ok {
+		if a, ok := intOf(row[ro.RosterAge]); ok && ro.RosterAge != "" {
 			p.Age = a
 		}
 		h.Roster = append(h.Roster, p)

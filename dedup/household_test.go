@@ -180,7 +180,11 @@ func TestCompare(t *testing.T) {
 	}
 }
 
-func TestFromData(t *testing.T) {
+// mhsRoles are the roles mhs declares in its settings (schemas/mhs.json).
+var mhsRoles = Roles{PSU: "a_psu", Dwelling: "a_dwelling", GPS: "a_gps", HeadName: "a_head_name",
+	Roster: "members", RosterSex: "b_sex", RosterAge: "b_age"}
+
+func TestHouseholdFromData(t *testing.T) {
 	raw := `{"a_psu": 12, "a_dwelling": 7.0, "a_gps": {"lat": 27.7, "lon": 85.3, "accuracy": 6},
 		"a_head_name": "Ram Sharma", "members": [{"b_sex":"1","b_age":34},{"b_sex":"2"}, "junk"]}`
 	for _, useNumber := range []bool{false, true} {
@@ -192,19 +196,31 @@ func TestFromData(t *testing.T) {
 		if err := dec.Decode(&data); err != nil {
 			t.Fatal(err)
 		}
-		h := FromData("x", data)
+		h := mhsRoles.Household("x", data)
 		want := Household{ID: "x", PSU: 12, Dwelling: 7, HasGPS: true, Lat: 27.7, Lon: 85.3, Accuracy: 6,
 			HeadKey: HeadKey("Ram Sharma"), Roster: []Person{{"1", 34}, {"2", -1}, {"", -1}}}
 		if !reflect.DeepEqual(h, want) {
 			t.Errorf("useNumber=%v: %+v", useNumber, h)
 		}
 	}
-	if h := FromData("", map[string]any{"a_psu": "12", "a_gps": "x", "members": 3}); h.PSU != 0 || h.HasGPS || h.Roster != nil {
+	if h := mhsRoles.Household("", map[string]any{"a_psu": "12", "a_gps": "x", "members": 3}); h.PSU != 0 || h.HasGPS || h.Roster != nil {
 		t.Errorf("malformed: %+v", h)
 	}
-	_ = FromData("", nil)
-	h := FromData("", map[string]any{"a_psu": int32(5), "a_dwelling": uint16(9), "members": []map[string]any{{"b_sex": "2", "b_age": float32(3)}}})
+	_ = mhsRoles.Household("", nil)
+	h := mhsRoles.Household("", map[string]any{"a_psu": int32(5), "a_dwelling": uint16(9), "members": []map[string]any{{"b_sex": "2", "b_age": float32(3)}}})
 	if h.PSU != 5 || h.Dwelling != 9 || len(h.Roster) != 1 || h.Roster[0].Age != 3 {
 		t.Errorf("Go numeric kinds: %+v", h)
+	}
+	// A survey without roles: only the id; other keys (even mhs's) are not read.
+	if h := (Roles{}).Household("y", map[string]any{"a_psu": 3, "": 4, "members": []any{map[string]any{"b_sex": "1"}}}); !reflect.DeepEqual(h, Household{ID: "y"}) {
+		t.Errorf("no roles: %+v", h)
+	}
+	// Other names for the same roles give the same summary.
+	other := Roles{PSU: "cluster", Dwelling: "hh", GPS: "pt", HeadName: "resp", Roster: "people", RosterSex: "sex", RosterAge: "age"}
+	h = other.Household("x", map[string]any{"cluster": 12.0, "hh": 7.0, "pt": map[string]any{"lat": 27.7, "lon": 85.3, "accuracy": 6.0},
+		"resp": "Ram Sharma", "people": []any{map[string]any{"sex": "1", "age": 34.0}}})
+	if want := (Household{ID: "x", PSU: 12, Dwelling: 7, HasGPS: true, Lat: 27.7, Lon: 85.3, Accuracy: 6,
+		HeadKey: HeadKey("Ram Sharma"), Roster: []Person{{"1", 34}}}); !reflect.DeepEqual(h, want) {
+		t.Errorf("other names: %+v", h)
 	}
 }

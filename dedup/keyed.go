@@ -41,11 +41,11 @@ func RawHashWith(k Keyed, raw []byte) string {
 	return k.Digest(purposeRaw, bytes.TrimSpace(raw))
 }
 
-// FromDataWith is FromData with the head's name keyed by k.
-func FromDataWith(k Keyed, id string, data map[string]any) Household {
-	h := FromData(id, data)
+// HouseholdWith is Household with the head's name keyed by k.
+func (ro Roles) HouseholdWith(k Keyed, id string, data map[string]any) Household {
+	h := ro.Household(id, data)
 	h.HeadKey = ""
-	if name, ok := data["a_head_name"].(string); ok {
+	if name, ok := data[ro.HeadName].(string); ok && ro.HeadName != "" {
 		h.HeadKey = HeadKeyWith(k, name)
 	}
 	return h

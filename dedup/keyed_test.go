@@ -41,8 +41,8 @@ func TestKeyedDigests(t *testing.T) {
 	if RawHashWith(a, []byte(" {\"id\":1}\n")) != RawHashWith(a, []byte(`{"id":1}`)) {
 		t.Fatal("white space around an item changes its raw hash")
 	}
-	h := FromDataWith(a, "x", map[string]any{"a_head_name": "Ram Sharma", "a_psu": 3})
+	h := mhsRoles.HouseholdWith(a, "x", map[string]any{"a_head_name": "Ram Sharma", "a_psu": 3})
 	if h.HeadKey != HeadKeyWith(a, "Ram Sharma") || h.PSU != 3 {
-		t.Fatalf("FromDataWith: %+v", h)
+		t.Fatalf("HouseholdWith: %+v", h)
 	}
 }

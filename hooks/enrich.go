@@ -151,12 +151,18 @@ func (s *Server) displaceRecord(rec *core.Record) {
 	}
 	var data map[string]any
 	if json.Unmarshal([]byte(rec.GetString("data")), &data) == nil && data != nil {
-		if _, has := data["a_gps"]; has {
-			if ok {
-				data["a_gps"] = map[string]any{"lat": p.Lat, "lon": p.Lon}
-			} else {
-				delete(data, "a_gps")
+		changed := false
+		for _, k := range append(s.geoKeys(rec.GetString("form_id"), rec.GetInt("version")), pointKeys(data)...) {
+			if _, has := data[k]; has {
+				if ok {
+					data[k] = map[string]any{"lat": p.Lat, "lon": p.Lon}
+				} else {
+					delete(data, k)
+				}
+				changed = true
 			}
+		}
+		if changed {
 			rec.Set("data", data)
 		}
 	}
@@ -203,8 +209,8 @@ func (s *Server) psuPoint(formID string, psu int) (disclosure.Point, bool) {
 // gpsFilter finds a filter or sort that reaches the answers object of submissions (data,
 // where a_gps is) or a GPS answer by name. Hidden fields (lat, lon, digests) are refused by
 // PocketBase itself; `data` cannot be hidden, since analysts read it.
-var gpsFilter = regexp.MustCompile(`(?i)a_gps|(^|[^\w.])data\b|submission\.data\b|submissions_via_\w+\.data\b`)
-var gpsFilterRelated = regexp.MustCompile(`(?i)a_gps|submission\.data\b|submissions_via_\w+\.data\b`)
+var gpsFilter = regexp.MustCompile(`(?i)(^|[^\w.])data\b|submission\.data\b|submissions_via_\w+\.data\b`)
+var gpsFilterRelated = regexp.MustCompile(`(?i)submission\.data\b|submissions_via_\w+\.data\b`)
 
 // guardGPSFilters refuses, to readers who see only displaced points, list filters and sorts
 // that could count their way to a recorded point (data.a_gps.lat > 27.71…, data ~ "27.71").
@@ -228,20 +234,30 @@ func guardGPSFilters(e *core.RecordsListRequestEvent) error {
 	return e.Next()
 }
 
-// displaceGPS returns answers (JSON) with a_gps replaced by the PSU's displaced point, or
-// removed when the PSU has none. Answers without a_gps come back as they are.
-func displaceGPS(raw []byte, p disclosure.Point, ok bool) []byte {
-	if !bytes.Contains(raw, []byte(`"a_gps"`)) {
+// displaceGPS returns answers (JSON) with the GPS answers (keys, geoKeys) replaced by the
+// PSU's displaced point, or removed when the PSU has none. Answers without them come back as
+// they are.
+func displaceGPS(raw []byte, keys []string, p disclosure.Point, ok bool) []byte {
+	has := false
+	for _, k := range keys {
+		has = has || bytes.Contains(raw, []byte(`"`+k+`"`))
+	}
+	if !has {
 		return raw
 	}
 	var data map[string]json.RawMessage
 	if json.Unmarshal(raw, &data) != nil {
 		return raw
 	}
-	if ok {
-		data["a_gps"], _ = json.Marshal(map[string]float64{"lat": p.Lat, "lon": p.Lon})
-	} else {
-		delete(data, "a_gps")
+	for _, k := range keys {
+		if _, present := data[k]; !present {
+			continue
+		}
+		if ok {
+			data[k], _ = json.Marshal(map[string]float64{"lat": p.Lat, "lon": p.Lon})
+		} else {
+			delete(data, k)
+		}
 	}
 	out, err := json.Marshal(data)
 	if err != nil {

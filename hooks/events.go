@@ -8,6 +8,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"fieldbase/design"
 	"fieldbase/ingest"
 	"fieldbase/store"
 )
@@ -104,18 +105,14 @@ func (s *Server) refreshFacts(rec *core.Record) (map[int]string, error) {
 	answers := mergePII(rec.Get("data"), rec.Get("pii"))
 	hh, memberFacts := s.Facts(sv.Form, answers)
 	rec.Set("facts", hh)
-	rows, _ := answers["members"].([]any)
+	rows := design.Rows(answers, sv.Design.Roster)
 	out := make(map[int]string, len(memberFacts))
 	for i, f := range memberFacts {
-		line := i + 1
+		var m map[string]any
 		if i < len(rows) {
-			if m, ok := rows[i].(map[string]any); ok {
-				if v, ok := m["b_line"].(float64); ok {
-					line = int(v)
-				}
-			}
+			m, _ = rows[i].(map[string]any)
 		}
-		out[line] = f
+		out[sv.Design.Line(m, i)] = f
 	}
 	return out, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"fieldbase/design"
 	"fieldbase/disclosure"
 	"fieldbase/export"
 	"fieldbase/form"
@@ -306,6 +307,8 @@ type exportSource struct {
 	// fromData lists the repeats read from the households' answers rather than their own
 	// table (a repeat without a table, or emigrants' personal data, which has no column).
 	fromData map[string]bool
+	tables   map[string]string                                     // repeat -> the table of its rows (members, emigrants)
+	geo      []string                                              // the household-level GPS answers, displaced for some readers
 	displace func(formID string, psu int) (disclosure.Point, bool) // nil: recorded GPS
 }
 
@@ -326,18 +329,29 @@ func newExportSource(ctx context.Context, db dbx.Builder, sv *form.Survey, f exp
 	// Left the statuses: a transition out of one of them is in the audit trail.
 	src.withdrawn = base + " AND s.status NOT IN (" + statuses + `) AND EXISTS (SELECT 1 FROM reviews w
 		WHERE w.submission = s.id AND w."from" IN (` + statuses + "))"
+	// The design's roster and emigrants repeats have their rows in their own tables; other
+	// repeats are read from the answers.
+	d, _ := design.Read(sv)
+	src.tables = map[string]string{}
+	if d.Roster != "" {
+		src.tables[d.Roster] = "members"
+	}
+	if d.Emigrants != "" && d.Emigrants != d.Roster {
+		src.tables[d.Emigrants] = "emigrants"
+	}
 	for _, r := range sv.Repeats() {
-		if r != "members" && r != "emigrants" {
+		if src.tables[r] == "" {
 			src.fromData[r] = true
 		}
 	}
-	if f.PII {
+	if f.PII && d.Emigrants != "" {
 		for _, fd := range sv.Fields() {
-			if fd.Repeat == "emigrants" && fd.Sensitive {
-				src.fromData["emigrants"] = true
+			if fd.Repeat == d.Emigrants && fd.Sensitive {
+				src.fromData[d.Emigrants] = true // emigrants' personal data has no column
 			}
 		}
 	}
+	src.geo = geoKeysOf(sv)
 	return src
 }
 
@@ -390,7 +404,7 @@ func (src *exportSource) Households(fn func(*export.Household) error) error {
 		}
 		if src.displace != nil {
 			p, ok := src.displace(txt[2].String, int(psu.Int64))
-			h.Data = displaceGPS(h.Data, p, ok)
+			h.Data = displaceGPS(h.Data, src.geo, p, ok)
 		}
 		h.Key, h.UUID, h.FormID, h.Status = txt[0].String, txt[1].String, txt[2].String, txt[3].String
 		h.Enumerator, h.Team, h.DeviceID = txt[4].String, txt[5].String, txt[6].String
@@ -412,11 +426,15 @@ func (src *exportSource) Rows(repeat string, fn func(*export.Row) error) error {
 	if src.fromData[repeat] {
 		return src.rowsFromData(repeat, fn)
 	}
+	table := src.tables[repeat]
+	if table == "" {
+		return src.rowsFromData(repeat, fn)
+	}
 	pii := "NULL"
-	if repeat == "members" {
+	if table == "members" {
 		pii = src.piiCol("r.pii")
 	}
-	rows, err := src.query("SELECT s.id, r.line, r.data, " + pii + fromSubmissions + "CROSS JOIN " + repeat +
+	rows, err := src.query("SELECT s.id, r.line, r.data, " + pii + fromSubmissions + "CROSS JOIN " + table +
 		" r ON r.submission = s.id WHERE " + src.where + " ORDER BY s.seq, s.id, r.line")
 	if err != nil {
 		return fmt.Errorf("export: %s: %w", repeat, err)
@@ -512,11 +530,14 @@ func (src *exportSource) totals() (map[string]int64, error) {
 	if err := count("households.csv", "SELECT COUNT(*)"+fromSubmissions+"WHERE "+src.where); err != nil {
 		return nil, err
 	}
-	for _, t := range []string{"members", "emigrants", "reviews"} {
-		if src.fromData[t] {
-			continue // no table to count: the bar shows rows without a total
+	counted := map[string]string{"reviews": "reviews"} // file name -> table
+	for rep, table := range src.tables {
+		if !src.fromData[rep] { // else no table to count: the bar shows rows without a total
+			counted[rep] = table
 		}
-		if err := count(t+".csv", "SELECT COUNT(*)"+fromSubmissions+"CROSS JOIN "+t+" r ON r.submission = s.id WHERE "+src.where); err != nil {
+	}
+	for file, t := range counted {
+		if err := count(file+".csv", "SELECT COUNT(*)"+fromSubmissions+"CROSS JOIN "+t+" r ON r.submission = s.id WHERE "+src.where); err != nil {
 			return nil, err
 		}
 	}

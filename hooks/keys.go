@@ -93,15 +93,17 @@ func (s *Server) Rekey(ctx context.Context) (int, error) {
 		err := s.app.RunInTransaction(func(tx core.App) error {
 			for _, id := range batch {
 				var row struct {
-					Data string `db:"data"`
-					PII  string `db:"pii"`
+					FormID  string `db:"form_id"`
+					Version int    `db:"version"`
+					Data    string `db:"data"`
+					PII     string `db:"pii"`
 				}
-				if err := tx.DB().NewQuery("SELECT COALESCE(data, '') AS data, COALESCE(pii, '') AS pii FROM submissions WHERE id = {:id}").
+				if err := tx.DB().NewQuery("SELECT form_id, version, COALESCE(data, '') AS data, COALESCE(pii, '') AS pii FROM submissions WHERE id = {:id}").
 					Bind(dbx.Params{"id": id}).WithContext(ctx).One(&row); err != nil {
 					return err
 				}
 				answers := mergePII(json.RawMessage(orNull(row.Data)), json.RawMessage(orNull(row.PII)))
-				h := dedup.FromDataWith(keys, id, answers)
+				h := s.dedupRoles(row.FormID, row.Version).HouseholdWith(keys, id, answers)
 				if _, err := tx.DB().NewQuery("UPDATE submissions SET head_key = {:h}, content_hash = {:c}, raw_hash = '' WHERE id = {:id}").
 					Bind(dbx.Params{"h": h.HeadKey, "c": dedup.ContentHashWith(keys, answers), "id": id}).WithContext(ctx).Execute(); err != nil {
 					return err
@@ -148,9 +150,19 @@ func (s *Server) bindDigests() {
 			return err
 		}
 		answers := mergePII(e.Record.Get("data"), e.Record.Get("pii"))
-		e.Record.Set("head_key", dedup.FromDataWith(keys, e.Record.Id, answers).HeadKey)
+		roles := s.dedupRoles(e.Record.GetString("form_id"), e.Record.GetInt("version"))
+		e.Record.Set("head_key", roles.HouseholdWith(keys, e.Record.Id, answers).HeadKey)
 		e.Record.Set("content_hash", dedup.ContentHashWith(keys, answers))
 		e.Record.Set("raw_hash", "")
 		return e.Next()
 	})
+}
+
+// dedupRoles are the dedup roles of a survey version's design (none for a survey the server
+// does not have: the head key is then empty).
+func (s *Server) dedupRoles(formID string, version int) dedup.Roles {
+	if sv, ok := s.Surveys.Survey(formID, version); ok {
+		return sv.Design.Dedup()
+	}
+	return dedup.Roles{}
 }

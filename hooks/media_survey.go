@@ -14,6 +14,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
 
+	"fieldbase/design"
 	"fieldbase/form"
 	"fieldbase/openrosa"
 )
@@ -31,6 +32,9 @@ const MaxSurveyFileBytes = 50 << 20
 func InstallSurveyFiles(app core.App, definition []byte, files map[string][]byte) (*core.Record, error) {
 	f, err := form.LoadFiles(definition, files)
 	if err != nil {
+		return nil, err
+	}
+	if err := design.Check(f); err != nil {
 		return nil, err
 	}
 	var missing []string

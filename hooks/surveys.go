@@ -11,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 
+	"fieldbase/design"
 	"fieldbase/form"
 	"fieldbase/ingest"
 )
@@ -100,6 +101,9 @@ func (s *Server) bindSurveys() {
 	s.app.OnRecordValidate("surveys").BindFunc(func(e *core.RecordEvent) error {
 		raw, _ := json.Marshal(e.Record.Get("definition"))
 		f, err := form.Load(raw)
+		if err == nil {
+			err = design.Check(f)
+		}
 		if err != nil {
 			return router.NewBadRequestError("the survey definition is not valid: "+err.Error(), nil)
 		}

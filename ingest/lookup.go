@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
+	"fieldbase/design"
 	"fieldbase/form"
 	"fieldbase/store"
 )
@@ -47,17 +48,18 @@ func flags(s string) []Flag {
 // assignment is the part of an assignments record a push needs.
 type assignment = store.Assignment
 
-// preload fills the cover answers the device left out from the assignment (sync.md).
-func preload(a *assignment, data map[string]any) {
+// preload fills the cover answers the device left out from the assignment (sync.md): the
+// fields the survey's design names as PSU, dwelling, stratum, region, urban and weight.
+func preload(d *design.Design, a *assignment, data map[string]any) {
 	set := func(k string, v any, ok bool) {
-		if _, present := data[k]; !present && ok {
+		if _, present := data[k]; !present && ok && k != "" {
 			data[k] = v
 		}
 	}
-	set("a_psu", a.PSU, a.PSU > 0)
-	set("a_dwelling", a.Dwelling, a.Dwelling > 0)
-	set("a_stratum", a.Stratum, a.Stratum != "")
-	set("a_region", a.Region, a.Region != "")
-	set("a_urban", a.Urban, a.Urban != "")
-	set("a_weight", a.Weight, a.Weight > 0)
+	set(d.PSU, a.PSU, a.PSU > 0)
+	set(d.Dwelling, a.Dwelling, a.Dwelling > 0)
+	set(d.Stratum, a.Stratum, a.Stratum != "")
+	set(d.Region, a.Region, a.Region != "")
+	set(d.Urban, a.Urban, a.Urban != "")
+	set(d.Weight, a.Weight, a.Weight > 0)
 }

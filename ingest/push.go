@@ -165,7 +165,7 @@ func (s *Store) prepare(ctx context.Context, c Caller, raw json.RawMessage, rawH
 	}
 
 	if asg != nil {
-		preload(asg, p.env.Data)
+		preload(sv.Design, asg, p.env.Data)
 	}
 	now := s.now()
 	res := sv.Form.Validate(&p.env, Today(now))
@@ -185,7 +185,7 @@ func (s *Store) prepare(ctx context.Context, c Caller, raw json.RawMessage, rawH
 	// byte-identical resend was answered by PushAll; one with the same content in other
 	// bytes (key order, number format) is recognised inside the transaction.
 	sub.hash = dedup.ContentHashWith(s.Keys, sub.data)
-	sub.summary = dedup.FromDataWith(s.Keys, sub.id, sub.data)
+	sub.summary = sv.Household(s.Keys, sub.id, sub.data)
 	// Facts even for an invalid household: a supervisor may still approve it.
 	if s.Facts != nil {
 		sub.hhFacts, sub.memberFacts = s.Facts(sv.Form, sub.data)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fieldbase/dedup"
+	"fieldbase/design"
 	"fieldbase/form"
 	"fieldbase/store"
 )
@@ -46,12 +47,13 @@ func insert(ctx context.Context, tx *store.Tx, r *row) error {
 	if startOK && compOK {
 		duration = completed.Sub(started).Seconds()
 	}
-	members, _ := r.data["members"].([]any)
+	d := r.survey.Design
+	members := design.Rows(r.data, d.Roster)
 	sub := &store.Submission{
 		ID: r.id, UUID: r.uuid, FormID: r.survey.Form.FormID, Version: r.survey.Form.Version, Survey: r.survey.RecordID,
 		PSU: r.summary.PSU, Dwelling: r.summary.Dwelling,
-		Stratum: fit(str(r.data["a_stratum"]), 20), Region: fit(str(r.data["a_region"]), 20), Urban: fit(str(r.data["a_urban"]), 2),
-		Weight: num(r.data["a_weight"]), Date: fit(str(r.data["a_date"]), 10),
+		Stratum: fit(str(r.data, d.Stratum), 20), Region: fit(str(r.data, d.Region), 20), Urban: fit(str(r.data, d.Urban), 2),
+		Weight: num(r.data, d.Weight), Date: fit(str(r.data, d.Date), 10),
 		Status: r.status, Enumerator: r.caller.UserID, Team: r.caller.TeamID, DeviceID: cut(r.env.DeviceID, 200),
 		Assignment: r.assignment, StartedAt: dbTimeOrEmpty(started, startOK), CompletedAt: dbTimeOrEmpty(completed, compOK),
 		DurationS: duration, HHSize: len(members),
@@ -64,17 +66,13 @@ func insert(ctx context.Context, tx *store.Tx, r *row) error {
 	if r.summary.HasGPS {
 		sub.Lat, sub.Lon, sub.GPSAccuracy = r.summary.Lat, r.summary.Lon, r.summary.Accuracy
 	}
-	memberPII, _ := r.pii["members"].([]any)
+	memberPII := design.Rows(r.pii, d.Roster)
 	mrows := make([]store.Member, len(members))
 	for i, m := range members {
 		mrow, _ := m.(map[string]any)
-		line := i + 1
-		if v, ok := mrow["b_line"].(float64); ok {
-			line = int(v)
-		}
-		mr := store.Member{ID: NewID(), Submission: r.id, FormID: sub.FormID, Status: r.status, Line: line,
-			Rel: fit(str(mrow["b_rel"]), 4), Sex: fit(str(mrow["b_sex"]), 4), Age: num(mrow["b_age"]),
-			MigStatus: fit(str(mrow["mig_status"]), 10), Data: jsonText(mrow)}
+		mr := store.Member{ID: NewID(), Submission: r.id, FormID: sub.FormID, Status: r.status, Line: d.Line(mrow, i),
+			Rel: fit(str(mrow, d.RosterRel), 4), Sex: fit(str(mrow, d.RosterSex), 4), Age: num(mrow, d.RosterAge),
+			MigStatus: fit(str(mrow, d.RosterMig), 10), Data: jsonText(mrow)}
 		if i < len(r.memberFacts) {
 			mr.Facts = r.memberFacts[i]
 		}
@@ -83,13 +81,13 @@ func insert(ctx context.Context, tx *store.Tx, r *row) error {
 		}
 		mrows[i] = mr
 	}
-	emigrants, _ := r.data["emigrants"].([]any)
+	emigrants := design.Rows(r.data, d.Emigrants)
 	erows := make([]store.Emigrant, len(emigrants))
 	for i, e := range emigrants {
 		erow, _ := e.(map[string]any)
 		erows[i] = store.Emigrant{ID: NewID(), Submission: r.id, FormID: sub.FormID, Status: r.status, Line: i + 1,
-			Sex: fit(str(erow["d_sex"]), 4), Age: num(erow["d_age"]), Country: fit(str(erow["d_country"]), 8),
-			YearLeft: num(erow["d_year_left"]), Reason: fit(str(erow["d_reason"]), 20), Data: jsonText(erow)}
+			Sex: fit(str(erow, d.EmigrantSex), 4), Age: num(erow, d.EmigrantAge), Country: fit(str(erow, d.EmigrantCountry), 8),
+			YearLeft: num(erow, d.EmigrantYearLeft), Reason: fit(str(erow, d.EmigrantReason), 20), Data: jsonText(erow)}
 	}
 	return tx.InsertSubmission(ctx, sub, mrows, erows)
 }
@@ -106,15 +104,22 @@ func dbTimeOrEmpty(t time.Time, ok bool) string {
 	return DBTime(t)
 }
 
-// str and num read an answer for a typed column; a wrong type stores the column's zero
-// value (the raw answer is kept in data and the validation errors say what is wrong).
-func str(v any) string {
-	s, _ := v.(string)
+// str and num read the answer of a role for a typed column; a role the survey does not
+// declare ("") or an answer of the wrong type stores the column's zero value (the raw answer
+// is kept in data and the validation errors say what is wrong).
+func str(data map[string]any, key string) string {
+	if key == "" {
+		return ""
+	}
+	s, _ := data[key].(string)
 	return s
 }
 
-func num(v any) float64 {
-	f, ok := v.(float64)
+func num(data map[string]any, key string) float64 {
+	if key == "" {
+		return 0
+	}
+	f, ok := data[key].(float64)
 	if !ok || math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"fieldbase/dedup"
+	"fieldbase/design"
 	"fieldbase/form"
 	"fieldbase/store"
 )
@@ -13,6 +14,9 @@ import (
 type Survey struct {
 	RecordID string // surveys collection record id
 	Form     *form.Survey
+	// Design is the roles the survey declares in its settings (never nil): the typed columns,
+	// dedup and preloading read them.
+	Design *design.Design
 
 	hhSensitive     []string
 	repeatSensitive map[string][]string

@@ -1,10 +1,17 @@
 package ingest
 
-import "fieldbase/form"
+import (
+	"fieldbase/dedup"
+	"fieldbase/design"
+	"fieldbase/form"
+)
 
-// NewSurvey wraps a compiled form with what storing it needs precomputed.
+// NewSurvey wraps a compiled form with what storing it needs precomputed: its sensitive
+// fields and its design (the roles of its settings; a role naming no usable field is left
+// out, installing refuses such a survey: design.Check).
 func NewSurvey(recordID string, f *form.Survey) *Survey {
-	s := &Survey{RecordID: recordID, Form: f, repeatSensitive: map[string][]string{}}
+	d, _ := design.Read(f)
+	s := &Survey{RecordID: recordID, Form: f, Design: d, repeatSensitive: map[string][]string{}}
 	for _, fd := range f.Fields() {
 		if !fd.Sensitive {
 			continue
@@ -48,4 +55,10 @@ func (s *Survey) splitPII(data map[string]any) map[string]any {
 		pii[rep] = out
 	}
 	return pii
+}
+
+// Household is the dedup summary of a household's answers under the survey's design, the
+// head's name keyed by k.
+func (s *Survey) Household(k dedup.Keyed, id string, data map[string]any) dedup.Household {
+	return s.Design.Dedup().HouseholdWith(k, id, data)
 }

@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"fieldbase/dedup"
+	"fieldbase/design"
+	"fieldbase/form"
+	"fieldbase/schemas"
 )
 
 var testToday = time.Date(2027, 1, 20, 10, 0, 0, 0, time.UTC)
@@ -298,7 +301,7 @@ func TestEnvelopesAndDuplicates(t *testing.T) {
 				t.Errorf("household duplicate %s has the same content", key)
 			}
 			od := orig.Envelope["data"].(map[string]any)
-			m := dedup.Compare(dedup.FromData("a", od), dedup.FromData("b", d))
+			m := dedup.Compare(mhsRoles(t).Household("a", od), mhsRoles(t).Household("b", d))
 			if !m.Probable {
 				t.Errorf("dedup does not see %s as probable: %v", key, m.Reasons)
 			}
@@ -438,4 +441,18 @@ func BenchmarkWriteJSONL(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "households/s")
 	b.ReportMetric(float64(buf.Len())/float64(b.N), "bytes/household")
+}
+
+// mhsRoles are the dedup roles mhs declares in its settings.
+func mhsRoles(t *testing.T) dedup.Roles {
+	t.Helper()
+	sv, err := form.Load(schemas.MHS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, problems := design.Read(sv)
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	return d.Dedup()
 }
