@@ -78,6 +78,10 @@ type collectReport struct {
 		Body   string
 	}
 	AnswersSet int
+	Manifest   []struct {
+		Filename    string
+		HashMatches bool
+	}
 }
 
 func runCollect(t *testing.T, dir, base, formID string, household map[string]any, extra ...string) collectReport {

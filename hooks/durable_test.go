@@ -1,9 +1,16 @@
 package hooks_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
 )
 
 // A push request is one durable commit: every household in a 2xx answer is on disk, and the
@@ -133,5 +140,145 @@ func TestPushCommitFailureIs503AndStoresNothing(t *testing.T) {
 	code, body = s.do("POST", "/api/sync/push", "enumA1", push(hh[0], hh[1], hh[2]))
 	if code != 200 || body["counts"].(map[string]any)["created"] != 3.0 {
 		t.Fatalf("after the fault: %d %v", code, body)
+	}
+}
+
+// Concurrent write requests share one durable commit (store's group commit): while the
+// writer connection is busy, JSON pushes and OpenRosa submissions of several enumerators
+// queue up; they are then stored in ONE transaction with ONE WAL sync, none is answered
+// before that sync, and each household stays independent (a forced failure in one request
+// is that request's alone).
+func TestConcurrentWritesShareOneDurableCommit(t *testing.T) {
+	s := newServer(t)
+	store, err := s.Srv.Store()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := s.URL + "/openrosa/key/" + appToken(t, s, fx.enumA2)
+	xml, _ := engineInstance(t)
+	// One submission first: the token lookup and the survey's status are cached, so the
+	// requests below need the writer connection for nothing but their households.
+	body, ct := multipartBody(t, xml, nil, false)
+	if a := orRequest(t, "POST", base+"/submission", body, ct, nil); a.status != 201 {
+		t.Fatalf("first submission: %d %s", a.status, a.body)
+	}
+	hh := households(t, 6, 29)
+	bad := hh[5]["id"].(string)
+	if _, err := s.App.NonconcurrentDB().NewQuery(fmt.Sprintf(`CREATE TRIGGER fail_one BEFORE INSERT ON members
+		WHEN NEW.submission IN (SELECT id FROM submissions WHERE uuid = '%s')
+		BEGIN SELECT RAISE(ABORT, 'forced failure'); END`, bad)).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	type request struct {
+		what, url, auth, contentType string
+		body                         []byte
+	}
+	var reqs []request
+	for i, h := range hh {
+		who := []string{"enumA1", "enumB1"}[i%2]
+		b, _ := json.Marshal(push(h))
+		reqs = append(reqs, request{"push " + h["id"].(string), s.URL + "/api/sync/push", fx.tok[who], "application/json", b})
+	}
+	var ids []string
+	for i := 0; i < 6; i++ {
+		doc, id := engineInstance(t)
+		ids = append(ids, id)
+		b, ct := multipartBody(t, doc, nil, false)
+		reqs = append(reqs, request{"openrosa " + id, base + "/submission", "", ct, b.Bytes()})
+	}
+
+	// Hold the writer connection as a long review would, and send every request meanwhile.
+	held, release, finished := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		finished <- s.App.RunInTransaction(func(core.App) error { close(held); <-release; return nil })
+	}()
+	<-held
+	syncs := store.DB.Syncs()
+	type answer struct {
+		req    request
+		status int
+		body   []byte
+		err    error
+		syncs  int64 // durable commits done when the answer arrived
+	}
+	answers := make(chan answer, len(reqs))
+	for _, r := range reqs {
+		go func(r request) {
+			hr, _ := http.NewRequest("POST", r.url, bytes.NewReader(r.body))
+			hr.Header.Set("Content-Type", r.contentType)
+			hr.Header.Set("X-OpenRosa-Version", "1.0")
+			if r.auth != "" {
+				hr.Header.Set("Authorization", r.auth)
+			}
+			res, err := http.DefaultClient.Do(hr)
+			a := answer{req: r, err: err}
+			if err == nil {
+				a.status = res.StatusCode
+				a.body, _ = io.ReadAll(res.Body)
+				res.Body.Close()
+			}
+			a.syncs = store.DB.Syncs()
+			answers <- a
+		}(r)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for store.DB.Waiting() < len(reqs) {
+		select {
+		case a := <-answers:
+			close(release)
+			t.Fatalf("%s answered while the writer was held (nothing can be on disk): %d %s %v", a.req.what, a.status, a.body, a.err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			close(release)
+			t.Fatalf("only %d of %d requests reached the store within a minute", store.DB.Waiting(), len(reqs))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(release)
+	if err := <-finished; err != nil {
+		t.Fatal(err)
+	}
+	for range reqs {
+		a := <-answers
+		if a.err != nil {
+			t.Fatalf("%s: %v", a.req.what, a.err)
+		}
+		if a.syncs <= syncs {
+			t.Errorf("%s was answered before any durable commit", a.req.what)
+		}
+		switch {
+		case strings.HasSuffix(a.req.what, bad):
+			if a.status != 200 || !strings.Contains(string(a.body), `"refused"`) || !strings.Contains(string(a.body), "send it again") {
+				t.Errorf("the failing household: %d %s", a.status, a.body)
+			}
+		case strings.HasPrefix(a.req.what, "push"):
+			if a.status != 200 || !strings.Contains(string(a.body), `"outcome":"created"`) {
+				t.Errorf("%s: %d %s", a.req.what, a.status, a.body)
+			}
+		default:
+			if a.status != 201 {
+				t.Errorf("%s: %d %s", a.req.what, a.status, a.body)
+			}
+		}
+	}
+	if n := store.DB.Syncs() - syncs; n != 1 {
+		t.Fatalf("%d concurrent write requests made %d durable commits, want 1 (one group)", len(reqs), n)
+	}
+	// Everything answered created is there (read from the read pool, as every reader does).
+	stored := map[string]bool{}
+	for _, h := range hh[:5] {
+		stored[h["id"].(string)] = true
+	}
+	for _, id := range ids {
+		stored[id] = true
+	}
+	for id := range stored {
+		if n := count(t, s, "submissions", fmt.Sprintf("uuid = '%s'", id)); n != 1 {
+			t.Errorf("%s: %d stored, want 1", id, n)
+		}
+	}
+	if n := count(t, s, "submissions", fmt.Sprintf("uuid = '%s'", bad)); n != 0 {
+		t.Errorf("the failing household left %d rows", n)
 	}
 }

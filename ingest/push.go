@@ -87,15 +87,19 @@ func (s *Store) PushAll(ctx context.Context, c Caller, raws []json.RawMessage) (
 		return outs, errs, nil
 	}
 	var written []Written
-	werr := s.DB.Write(ctx, func(tx *store.Tx) error {
+	// The request's context without its cancellation: the transaction may be a group commit
+	// shared with other requests, and a statement interrupted because this device hung up
+	// would end the transaction for all of them (SQLite rolls back an interrupted write).
+	wctx := context.WithoutCancel(ctx)
+	werr := s.DB.WriteItems(ctx, pending, func(tx *store.Tx) error {
 		for i, r := range rows {
 			if r == nil {
 				continue
 			}
 			var out Outcome
-			err := tx.Savepoint(ctx, func() error {
+			err := tx.Savepoint(wctx, func() error {
 				var err error
-				out, err = s.store(ctx, tx, r)
+				out, err = s.store(wctx, tx, r)
 				return err
 			})
 			if errors.Is(err, store.ErrTxLost) {

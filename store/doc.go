@@ -3,10 +3,13 @@
 // compile error rather than a nil statement at run time, and every INSERT names its columns
 // next to their values.
 //
-// Writes go through Store.Write: one transaction on PocketBase's single writer connection,
-// committed with PRAGMA synchronous=FULL so the WAL is on disk before Write returns. A push
-// request is one Write with a SAVEPOINT per household (Tx.Savepoint), so each household stays
-// all-or-nothing and independent of the others while the request pays for one disk sync.
+// Writes go through Store.Write, a group commit (group.go): the Writes of concurrent
+// requests (JSON push batches, OpenRosa submissions) that queue while the writer connection
+// is busy are run by one leader in ONE transaction on PocketBase's single writer
+// connection, each Write in a SAVEPOINT of its own and each household in a nested one
+// (Tx.Savepoint), so every household stays all-or-nothing and independent of the others;
+// the group is committed with PRAGMA synchronous=FULL, one WAL sync for all of it, and no
+// Write returns before the sync that covers it.
 //
 // The package speaks database/sql to the SQLite file PocketBase opened; it does not import
 // PocketBase (hooks/ hands it the two connection pools).

@@ -16,7 +16,9 @@ type Store struct {
 	ws   writeStmts
 	rs   readStmts
 
-	syncs atomic.Int64 // commits made durable (synchronous=FULL), for tests and the bench
+	syncs   atomic.Int64 // commits made durable (synchronous=FULL), for tests and the bench
+	waiting atomic.Int64 // Writes queued for a group (Waiting)
+	group   groupQueue
 }
 
 // Statements on the writer, used inside Write.
@@ -24,8 +26,11 @@ type writeStmts struct {
 	byUUID, byContent, inPSU, supersedable, uuidOf                         *sql.Stmt
 	insertSubmission, insertMember, insertEmigrant, insertReview           *sql.Stmt
 	supersedeSubmission, supersedeMembers, supersedeEmigrants, nextSubmSeq *sql.Stmt
-	savepoint, release, rollbackTo                                         *sql.Stmt
+	itemSP, writeSP                                                        savepointStmts
 }
+
+// savepointStmts are the three statements of one savepoint name.
+type savepointStmts struct{ begin, rollbackTo, release *sql.Stmt }
 
 // Statements on the read pool (each pooled connection prepares them once).
 type readStmts struct {
@@ -65,9 +70,12 @@ func Open(ctx context.Context, writer, reader *sql.DB) (*Store, error) {
 		{&s.ws.supersedeMembers, `UPDATE members SET status = 'superseded' WHERE submission = ?`},
 		{&s.ws.supersedeEmigrants, `UPDATE emigrants SET status = 'superseded' WHERE submission = ?`},
 		{&s.ws.nextSubmSeq, SubmissionChangeSeq.NextSQL()},
-		{&s.ws.savepoint, `SAVEPOINT item`},
-		{&s.ws.release, `RELEASE item`},
-		{&s.ws.rollbackTo, `ROLLBACK TO item`},
+		{&s.ws.itemSP.begin, `SAVEPOINT item`},
+		{&s.ws.itemSP.release, `RELEASE item`},
+		{&s.ws.itemSP.rollbackTo, `ROLLBACK TO item`},
+		{&s.ws.writeSP.begin, `SAVEPOINT write`},
+		{&s.ws.writeSP.release, `RELEASE write`},
+		{&s.ws.writeSP.rollbackTo, `ROLLBACK TO write`},
 	}
 	for _, st := range writes {
 		p, err := writer.PrepareContext(ctx, st.sql)
@@ -112,54 +120,25 @@ func (s *Store) Close() {
 	for _, st := range []*sql.Stmt{s.ws.byUUID, s.ws.byContent, s.ws.inPSU, s.ws.supersedable, s.ws.uuidOf,
 		s.ws.insertSubmission, s.ws.insertMember, s.ws.insertEmigrant, s.ws.insertReview,
 		s.ws.supersedeSubmission, s.ws.supersedeMembers, s.ws.supersedeEmigrants, s.ws.nextSubmSeq,
-		s.ws.savepoint, s.ws.release, s.ws.rollbackTo, s.rs.byUUID, s.rs.uuidOf, s.rs.assignment} {
+		s.ws.itemSP.begin, s.ws.itemSP.release, s.ws.itemSP.rollbackTo,
+		s.ws.writeSP.begin, s.ws.writeSP.release, s.ws.writeSP.rollbackTo, s.rs.byUUID, s.rs.uuidOf, s.rs.assignment} {
 		if st != nil {
 			st.Close()
 		}
 	}
 }
 
-// Syncs counts the durable commits made so far: one per Write that committed.
+// Syncs counts the durable commits made so far: one per group commit, which covers every
+// Write of its group.
 func (s *Store) Syncs() int64 { return s.syncs.Load() }
+
+// Waiting is how many Writes are queued for a group that has not begun (for tests that
+// make requests meet in one group).
+func (s *Store) Waiting() int { return int(s.waiting.Load()) }
 
 // ErrTxLost means the database ended the transaction itself (SQLite does so on some I/O
 // errors and on a full disk): nothing of the Write is stored.
 var ErrTxLost = errors.New("store: the database rolled the transaction back")
-
-// Write runs fn in one transaction on the writer connection and commits it with the WAL
-// synced to disk (PRAGMA synchronous=FULL for this commit; the connection's own level is
-// restored afterwards, so PocketBase's other writes keep theirs). When Write returns nil,
-// what fn wrote survives a power cut.
-func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
-	conn, err := s.w.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("store: writer connection: %w", err)
-	}
-	defer conn.Close()
-	var level int
-	if err := conn.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&level); err != nil {
-		return fmt.Errorf("store: read synchronous: %w", err)
-	}
-	// The level cannot change inside a transaction: set it before BEGIN.
-	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = FULL"); err != nil {
-		return fmt.Errorf("store: synchronous=FULL: %w", err)
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA synchronous = %d", level))
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
-	}
-	t := &Tx{s: s, tx: tx}
-	if err := fn(t); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
-	}
-	s.syncs.Add(1)
-	return nil
-}
 
 // Tx is a Write in progress.
 type Tx struct {
@@ -173,19 +152,23 @@ func (t *Tx) stmt(ctx context.Context, st *sql.Stmt) *sql.Stmt { return t.tx.Stm
 // of the transaction stays. It returns fn's error, or ErrTxLost (wrapped) when the database
 // rolled back the whole transaction, after which nothing more can be written in it.
 func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
-	if _, err := t.stmt(ctx, t.s.ws.savepoint).ExecContext(ctx); err != nil {
+	return t.savepoint(ctx, &t.s.ws.itemSP, fn)
+}
+
+func (t *Tx) savepoint(ctx context.Context, sp *savepointStmts, fn func() error) error {
+	if _, err := t.stmt(ctx, sp.begin).ExecContext(ctx); err != nil {
 		return fmt.Errorf("%w: savepoint: %v", ErrTxLost, err)
 	}
 	if err := fn(); err != nil {
-		if _, rerr := t.stmt(ctx, t.s.ws.rollbackTo).ExecContext(ctx); rerr != nil {
-			return fmt.Errorf("%w: %v (rolling back the item: %v)", ErrTxLost, err, rerr)
+		if _, rerr := t.stmt(ctx, sp.rollbackTo).ExecContext(ctx); rerr != nil {
+			return fmt.Errorf("%w: %v (rolling back: %v)", ErrTxLost, err, rerr)
 		}
-		if _, rerr := t.stmt(ctx, t.s.ws.release).ExecContext(ctx); rerr != nil {
-			return fmt.Errorf("%w: %v (releasing the item: %v)", ErrTxLost, err, rerr)
+		if _, rerr := t.stmt(ctx, sp.release).ExecContext(ctx); rerr != nil {
+			return fmt.Errorf("%w: %v (releasing: %v)", ErrTxLost, err, rerr)
 		}
 		return err
 	}
-	if _, err := t.stmt(ctx, t.s.ws.release).ExecContext(ctx); err != nil {
+	if _, err := t.stmt(ctx, sp.release).ExecContext(ctx); err != nil {
 		return fmt.Errorf("%w: release: %v", ErrTxLost, err)
 	}
 	return nil

@@ -194,8 +194,11 @@ func (s *Store) ByRawHashes(ctx context.Context, enumerator string, hashes []str
 		args = append(args, h)
 	}
 	args = append(args, enumerator)
+	// "+enumerator": without the plus SQLite walks the enumerator's index (every submission
+	// the enumerator ever stored, a cost growing with the survey) instead of probing the
+	// raw_hash index once per hash.
 	q := `SELECT raw_hash, id, uuid, status, errors, warnings, duplicate_of, flags, enumerator, team FROM submissions
-		WHERE raw_hash IN (?` + strings.Repeat(",?", len(hashes)-1) + `) AND enumerator = ?`
+		WHERE raw_hash IN (?` + strings.Repeat(",?", len(hashes)-1) + `) AND +enumerator = ?`
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: resend lookup: %w", err)

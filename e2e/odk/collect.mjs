@@ -5,7 +5,8 @@
 //
 // 1. GET URL/formList (X-OpenRosa-Version: 1.0), checks what Collect checks (text/xml, the
 //    xformsList namespace, formID/name/downloadUrl, an md5: hash), finds FORMID;
-// 2. GET its downloadUrl and checks the md5 of the bytes against the list's hash;
+// 2. GET its downloadUrl and checks the md5 of the bytes against the list's hash; with a
+//    manifestUrl, GETs the manifest and each attachment (md5 checked) for the engine;
 // 3. loads the XForm in @getodk/xforms-engine and fills it with the household (fieldbase's
 //    answers JSON: {name: value, repeat: [{...}, ...]}) through the engine's API: setValue,
 //    selectValue(s), repeat instances made by jr:count or added;
@@ -70,9 +71,40 @@ const md5 = 'md5:' + createHash('md5').update(formBytes).digest('hex');
 report.download = { status: res.status, md5, hashMatches: md5 === entry.hash };
 if (res.status !== 200 || md5 !== entry.hash) fail(`download: status ${res.status}, md5 ${md5} != ${entry.hash}`);
 
+// 2b. The form's attachments, as Collect fetches them: the manifest (xformsManifest), then
+//     each mediaFile, checked against its md5; the engine loads them as the form's jr:// files.
+const attachments = new Map();
+if (entry.manifestUrl) {
+  if (!/^https?:\/\//.test(entry.manifestUrl)) fail(`manifestUrl ${entry.manifestUrl} is not absolute`);
+  res = await fetch(entry.manifestUrl, { headers });
+  const text = await res.text();
+  if (res.status !== 200) fail(`manifest answered ${res.status}: ${text.slice(0, 300)}`);
+  const MNS = 'http://openrosa.org/xforms/xformsManifest';
+  const doc = domParser.parseFromString(text, 'text/xml');
+  if (doc.documentElement.localName !== 'manifest' || doc.documentElement.namespaceURI !== MNS) fail('manifest root is not {xformsManifest}manifest');
+  report.manifest = [];
+  for (const m of doc.documentElement.getElementsByTagNameNS(MNS, 'mediaFile')) {
+    const get = (n) => m.getElementsByTagNameNS(MNS, n)[0]?.textContent ?? null;
+    const f = { filename: get('filename'), hash: get('hash'), downloadUrl: get('downloadUrl') };
+    const r = await fetch(f.downloadUrl, { headers });
+    const bytes = Buffer.from(await r.arrayBuffer());
+    f.status = r.status;
+    f.hashMatches = 'md5:' + createHash('md5').update(bytes).digest('hex') === f.hash;
+    if (r.status !== 200 || !f.hashMatches) fail(`attachment ${f.filename}: status ${r.status}, hash matches ${f.hashMatches}`);
+    attachments.set(f.filename, { bytes, type: r.headers.get('content-type') });
+    report.manifest.push(f);
+  }
+}
+const fetchAttachment = async (url) => {
+  const name = decodeURIComponent(String(url.href ?? url).replace(/^jr:\/\/[^/]+\//, ''));
+  const a = attachments.get(name);
+  if (!a) return new Response('', { status: 404 });
+  return new Response(a.bytes, { status: 200, headers: { 'Content-Type': a.type || 'application/octet-stream' } });
+};
+
 // 3. Fill it through the engine.
 const household = JSON.parse(readFileSync(args.household, 'utf8'));
-const form = await load(formBytes.toString('utf8'), { deviceID });
+const form = await load(formBytes.toString('utf8'), { deviceID, fetchAttachment });
 const name = (node) => node.definition.nodeName ?? node.currentState.reference.split('/').pop().replace(/\[.*\]$/, '');
 let set = 0;
 function fill(node, data) {

@@ -1,0 +1,184 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// Group commit. Every Write (a JSON push request, one OpenRosa submission) is queued; one
+// writer at a time, the leader, takes the writer connection, then every Write queued by
+// then (up to maxGroupItems households), runs each in a SAVEPOINT of its own inside ONE
+// transaction, commits it with one WAL sync, and only then answers each of them. While a
+// group syncs (~4 ms on a plain disk), the next requests queue up and become the next
+// group, so N concurrent requests pay for far fewer than N syncs, and none is answered
+// before the sync that covers it.
+//
+// The leader is a request's own goroutine (no goroutine outlives the requests): it leads
+// the group that holds its own Write and then hands the lead to the oldest Write still
+// queued, so no request waits longer than its own group and the one before.
+
+// maxGroupItems bounds the households of one group so a transaction stays short: the
+// writer connection is PocketBase's only one, and reviews and admin edits wait for it. A
+// single Write larger than this still runs alone.
+const maxGroupItems = 400
+
+type groupJob struct {
+	ctx   context.Context
+	items int
+	fn    func(*Tx) error
+	done  chan groupResult // buffered (1): the leader never blocks on a waiter
+}
+
+type groupResult struct {
+	err  error
+	lead bool // not an answer: this job's goroutine is the next leader
+}
+
+type groupQueue struct {
+	mu      sync.Mutex
+	queue   []*groupJob
+	leading bool // a leader is running (or has been handed the lead)
+}
+
+// Write runs fn in the next group commit and returns once that group's transaction is
+// committed with the WAL synced to disk (PRAGMA synchronous=FULL for the commit; the
+// connection's own level is restored afterwards, so PocketBase's other writes keep theirs).
+// When Write returns nil, what fn wrote survives a power cut.
+//
+// fn runs in a SAVEPOINT of its own: when it returns an error, what it wrote is undone and
+// the other Writes of the group are kept. When the whole group fails (the commit, or the
+// database ending the transaction itself: ErrTxLost), every Write of it returns the error
+// and nothing of any of them is stored. fn runs on the leader's goroutine with ctx's values
+// but not its cancellation: once a group has begun, a client that hangs up does not undo
+// the others' work. A Write whose ctx is done before its group begins is not run.
+func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
+	return s.WriteItems(ctx, 1, fn)
+}
+
+// WriteItems is Write for fn writing about items households (it sizes the groups).
+func (s *Store) WriteItems(ctx context.Context, items int, fn func(*Tx) error) error {
+	j := &groupJob{ctx: ctx, items: max(items, 1), fn: fn, done: make(chan groupResult, 1)}
+	g := &s.group
+	g.mu.Lock()
+	g.queue = append(g.queue, j)
+	s.waiting.Add(1)
+	lead := !g.leading
+	g.leading = true
+	g.mu.Unlock()
+	if !lead {
+		r := <-j.done
+		if !r.lead {
+			return r.err
+		}
+	}
+	// This goroutine leads: commit one group (which holds j, as j is still queued), then
+	// hand the lead on.
+	s.leadGroup()
+	return (<-j.done).err
+}
+
+// leadGroup takes the writer connection, then the queued Writes, and commits them.
+func (s *Store) leadGroup() {
+	g := &s.group
+	defer func() {
+		g.mu.Lock()
+		if len(g.queue) == 0 {
+			g.leading = false
+		} else {
+			g.queue[0].done <- groupResult{lead: true}
+		}
+		g.mu.Unlock()
+	}()
+	// The connection first: while the leader waits for it (a review holds it, or the
+	// previous group is syncing), more Writes join this group.
+	conn, err := s.w.Conn(context.Background())
+	g.mu.Lock()
+	n, items := 0, 0
+	for n < len(g.queue) && (n == 0 || items+g.queue[n].items <= maxGroupItems) {
+		items += g.queue[n].items
+		n++
+	}
+	jobs := append([]*groupJob(nil), g.queue[:n]...)
+	g.queue = append(g.queue[:0:0], g.queue[n:]...)
+	g.mu.Unlock()
+	s.waiting.Add(int64(-len(jobs)))
+	if err != nil {
+		answer(jobs, fmt.Errorf("store: writer connection: %w", err))
+		return
+	}
+	defer conn.Close()
+	errs, committed, err := s.commitGroup(conn, jobs)
+	if err != nil {
+		answer(jobs, err)
+		return
+	}
+	if committed {
+		s.syncs.Add(1)
+	}
+	for i, j := range jobs {
+		j.done <- groupResult{err: errs[i]}
+	}
+}
+
+func answer(jobs []*groupJob, err error) {
+	for _, j := range jobs {
+		j.done <- groupResult{err: err}
+	}
+}
+
+// commitGroup runs the jobs in one transaction, each in its own savepoint, and commits it
+// durably. errs[i] is job i's own failure (its writes undone); err fails the whole group.
+// committed is false when no job ran (all their callers were gone): nothing to sync.
+func (s *Store) commitGroup(conn *sql.Conn, jobs []*groupJob) (errs []error, committed bool, err error) {
+	ctx := context.Background()
+	var level int
+	if err := conn.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&level); err != nil {
+		return nil, false, fmt.Errorf("store: read synchronous: %w", err)
+	}
+	// The level cannot change inside a transaction: set it before BEGIN.
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = FULL"); err != nil {
+		return nil, false, fmt.Errorf("store: synchronous=FULL: %w", err)
+	}
+	defer conn.ExecContext(ctx, fmt.Sprintf("PRAGMA synchronous = %d", level))
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: begin: %w", err)
+	}
+	// A panic in one Write must not leave the others waiting forever: the whole group is
+	// rolled back and answered with an error (the panicking request's handler then sees
+	// the error instead of the panic).
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback()
+			errs, committed, err = nil, false, fmt.Errorf("store: a write of the group panicked: %v", p)
+		}
+	}()
+	t := &Tx{s: s, tx: tx}
+	errs = make([]error, len(jobs))
+	ran := 0
+	for i, j := range jobs {
+		if err := j.ctx.Err(); err != nil {
+			errs[i] = err // the caller is gone: nothing of it is written
+			continue
+		}
+		jctx := context.WithoutCancel(j.ctx)
+		err := t.savepoint(jctx, &s.ws.writeSP, func() error { return j.fn(t) })
+		if errors.Is(err, ErrTxLost) {
+			tx.Rollback()
+			return nil, false, err
+		}
+		errs[i] = err
+		ran++
+	}
+	if ran == 0 {
+		tx.Rollback()
+		return errs, false, nil
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, false, fmt.Errorf("store: commit: %w", err)
+	}
+	return errs, true, nil
+}
