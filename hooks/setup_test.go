@@ -162,7 +162,7 @@ func newServer(t testing.TB) *server {
 }
 
 // newServerAt is newServer over a clone of another data dir (a restored backup, say).
-func newServerAt(t testing.TB, dir string) *server {
+func newServerAt(t testing.TB, dir string, routes ...func(*core.ServeEvent)) *server {
 	t.Helper()
 	app, err := tests.NewTestApp(dir)
 	if err != nil {
@@ -179,6 +179,9 @@ func newServerAt(t testing.TB, dir string) *server {
 	var mux http.Handler
 	se := &core.ServeEvent{App: app, Router: router}
 	err = app.OnServe().Trigger(se, func(e *core.ServeEvent) error {
+		for _, add := range routes {
+			add(e)
+		}
 		m, err := e.Router.BuildMux()
 		mux = m
 		return err

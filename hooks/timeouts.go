@@ -28,7 +28,10 @@ func (s *Server) setTimeouts(se *core.ServeEvent) {
 
 // bodyDeadline is the middleware that holds request bodies to MinBodyRate.
 func bodyDeadline(e *core.RequestEvent) error {
-	if e.Request.Body == nil || e.Request.Body == http.NoBody {
+	// No body to hold to a rate (a GET): no deadline either. A read deadline left on the
+	// connection would cancel the request's context when it passes, cutting off a long
+	// export or indicator read after BodyGrace.
+	if e.Request.Body == nil || e.Request.Body == http.NoBody || e.Request.ContentLength == 0 {
 		return e.Next()
 	}
 	rc := http.NewResponseController(e.Response)
@@ -36,7 +39,7 @@ func bodyDeadline(e *core.RequestEvent) error {
 	if rc.SetReadDeadline(start.Add(BodyGrace)) != nil {
 		return e.Next() // the connection cannot take a deadline (tests' recorders): the cap stays
 	}
-	body := &rateBody{ReadCloser: e.Request.Body, rc: rc, start: start}
+	body := &rateBody{ReadCloser: e.Request.Body, rc: rc, start: start, size: e.Request.ContentLength}
 	e.Request.Body = body
 	err := e.Next()
 	if body.eof {
@@ -53,6 +56,7 @@ type rateBody struct {
 	rc    *http.ResponseController
 	start time.Time
 	n     int64
+	size  int64 // Content-Length, -1 when unknown
 	eof   bool
 }
 
@@ -63,7 +67,12 @@ func (b *rateBody) Read(p []byte) (int, error) {
 		allowed := BodyGrace + time.Duration(b.n/MinBodyRate)*time.Second
 		_ = b.rc.SetReadDeadline(b.start.Add(allowed))
 	}
-	b.eof = b.eof || err == io.EOF
+	if !b.eof && (err == io.EOF || b.n >= b.size && b.size > 0) {
+		// Read to its end: the handler may take its time now (the deadline would cancel
+		// the request's context when it passed).
+		b.eof = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
 	return n, err
 }
 
