@@ -83,7 +83,7 @@ type collectReport struct {
 		Name, MD5, Base64 string
 		Size              int
 	}
-	Manifest   []struct {
+	Manifest []struct {
 		Filename    string
 		HashMatches bool
 	}
