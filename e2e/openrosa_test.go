@@ -78,6 +78,7 @@ type collectReport struct {
 		Body   string
 	}
 	AnswersSet int
+	Data       map[string]any // --generate: the answers the engine made, as fieldbase's JSON
 	Manifest   []struct {
 		Filename    string
 		HashMatches bool

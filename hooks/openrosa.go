@@ -244,6 +244,11 @@ func (s *Server) orFormList(e *core.RequestEvent) error {
 			s.app.Logger().Error("openrosa: survey has no XForm", "form_id", r.FormID, "version", r.Version, "error", err.Error())
 			continue
 		}
+		// Collect drops the whole list when an entry has no name: a form without a title
+		// is named by its form_id.
+		if strings.TrimSpace(r.Title) == "" {
+			r.Title = r.FormID
+		}
 		entry := openrosa.Form{
 			ID: r.FormID, Name: r.Title, Version: strconv.Itoa(r.Version), Hash: doc.hash, Description: r.Title,
 			DownloadURL: orFormURL(base, r.FormID, r.Version) + "/form.xml",

@@ -2,6 +2,7 @@
 // (the one ODK Web Forms runs) filling the form:
 //
 //   node collect.mjs --base URL --form FORMID --household FILE.json [--out RESULT.json]
+//   node collect.mjs --base URL --form FORMID --generate yes    (answers made by generate.mjs)
 //
 // 1. GET URL/formList (X-OpenRosa-Version: 1.0), checks what Collect checks (text/xml, the
 //    xformsList namespace, formID/name/downloadUrl, an md5: hash), finds FORMID;
@@ -17,6 +18,7 @@
 import { createHash } from 'crypto';
 import { readFileSync, writeFileSync } from 'fs';
 import { load, domParser } from './engine.mjs';
+import { fill as generate, snapshot } from './generate.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
   if (a.startsWith('--')) acc.push([a.slice(2), all[i + 1]]);
@@ -103,7 +105,7 @@ const fetchAttachment = async (url) => {
 };
 
 // 3. Fill it through the engine.
-const household = JSON.parse(readFileSync(args.household, 'utf8'));
+const household = args.household ? JSON.parse(readFileSync(args.household, 'utf8')) : {};
 const form = await load(formBytes.toString('utf8'), { deviceID, fetchAttachment });
 const name = (node) => node.definition.nodeName ?? node.currentState.reference.split('/').pop().replace(/\[.*\]$/, '');
 let set = 0;
@@ -138,8 +140,13 @@ function fill(node, data) {
     }
   }
 }
-fill(form.root, household);
-report.answersSet = set;
+if (args.generate === 'yes') {
+  // The differential test's valid interview (generate.mjs).
+  generate(form.root);
+} else {
+  fill(form.root, household);
+  report.answersSet = set;
+}
 
 // 4. Serialise as the engine does and send as Collect does.
 const payload = await form.root.prepareInstancePayload({ payloadType: 'monolithic' });
@@ -148,6 +155,14 @@ if (payload.status !== 'ready') {
   report.violations = (payload.violations || []).map((v) => v.reference ?? JSON.stringify(v));
 }
 const data = payload.data[0];
+if (args.generate === 'yes') {
+  // The answers as fieldbase's JSON, read after serialising: the engine sets end-of-form
+  // values (the end preload and what is computed from it) then.
+  const snap = snapshot(form.root);
+  report.data = snap.data;
+  report.verdicts = snap.verdicts;
+  report.answersSet = snap.fields.length;
+}
 const xmlFile = data.get('xml_submission_file');
 report.xml = await xmlFile.text();
 report.instanceID = payload.submissionMeta?.instanceID ?? null;
