@@ -48,8 +48,11 @@ type groupQueue struct {
 // connection's own level is restored afterwards, so PocketBase's other writes keep theirs).
 // When Write returns nil, what fn wrote survives a power cut.
 //
-// fn runs in a SAVEPOINT of its own: when it returns an error, what it wrote is undone and
-// the other Writes of the group are kept. When the whole group fails (the commit, or the
+// fn runs as if in a SAVEPOINT of its own: when it returns an error, what it wrote is undone
+// and the other Writes of the group are kept. (A group is first run without savepoints,
+// which are costly; if anything in it fails, it is rolled back whole and run again with
+// them. So fn may run twice: it must start from the same state each time, and keep nothing
+// of a run that failed.) When the whole group fails (the commit, or the
 // database ending the transaction itself: ErrTxLost), every Write of it returns the error
 // and nothing of any of them is stored. fn runs on the leader's goroutine with ctx's values
 // but not its cancellation: once a group has begun, a client that hangs up does not undo
@@ -129,9 +132,11 @@ func answer(jobs []*groupJob, err error) {
 	}
 }
 
-// commitGroup runs the jobs in one transaction, each in its own savepoint, and commits it
-// durably. errs[i] is job i's own failure (its writes undone); err fails the whole group.
-// committed is false when no job ran (all their callers were gone): nothing to sync.
+// commitGroup runs the jobs in one transaction and commits it durably: first fast, with no
+// savepoints; should any write fail, the transaction is rolled back whole and the jobs run
+// again, each in a savepoint of its own and each household in a nested one, so that what
+// failed is undone alone. errs[i] is job i's own failure (its writes undone); err fails the
+// whole group. committed is false when no job ran (all their callers were gone).
 func (s *Store) commitGroup(conn *sql.Conn, jobs []*groupJob) (errs []error, committed bool, err error) {
 	ctx := context.Background()
 	var level int
@@ -143,42 +148,71 @@ func (s *Store) commitGroup(conn *sql.Conn, jobs []*groupJob) (errs []error, com
 		return nil, false, fmt.Errorf("store: synchronous=FULL: %w", err)
 	}
 	defer conn.ExecContext(ctx, fmt.Sprintf("PRAGMA synchronous = %d", level))
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, false, fmt.Errorf("store: begin: %w", err)
-	}
-	// A panic in one Write must not leave the others waiting forever: the whole group is
-	// rolled back and answered with an error (the panicking request's handler then sees
-	// the error instead of the panic).
-	defer func() {
-		if p := recover(); p != nil {
-			tx.Rollback()
-			errs, committed, err = nil, false, fmt.Errorf("store: a write of the group panicked: %v", p)
-		}
-	}()
-	t := &Tx{s: s, tx: tx}
+	live := make([]bool, len(jobs))
 	errs = make([]error, len(jobs))
 	ran := 0
 	for i, j := range jobs {
 		if err := j.ctx.Err(); err != nil {
-			errs[i] = err // the caller is gone: nothing of it is written
+			errs[i] = err // the caller is gone before its group began: nothing of it is written
 			continue
 		}
-		jctx := context.WithoutCancel(j.ctx)
-		err := t.savepoint(jctx, &s.ws.writeSP, func() error { return j.fn(t) })
-		if errors.Is(err, ErrTxLost) {
-			tx.Rollback()
-			return nil, false, err
-		}
-		errs[i] = err
+		live[i] = true
 		ran++
 	}
 	if ran == 0 {
-		tx.Rollback()
 		return errs, false, nil
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, false, fmt.Errorf("store: commit: %w", err)
+	retry, err := s.runGroup(conn, jobs, live, errs, false)
+	if err == nil && retry {
+		s.retries.Add(1)
+		_, err = s.runGroup(conn, jobs, live, errs, true)
+	}
+	if err != nil {
+		return nil, false, err
 	}
 	return errs, true, nil
+}
+
+// runGroup is one run of the jobs in a transaction; it commits unless the fast run asks for
+// a careful one (retry), after rolling back.
+func (s *Store) runGroup(conn *sql.Conn, jobs []*groupJob, live []bool, errs []error, careful bool) (retry bool, err error) {
+	ctx := context.Background()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("store: begin: %w", err)
+	}
+	// A panic in one Write must not leave the others waiting forever: the whole group is
+	// rolled back and answered with an error.
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback()
+			retry, err = false, fmt.Errorf("store: a write of the group panicked: %v", p)
+		}
+	}()
+	t := &Tx{s: s, tx: tx, careful: careful}
+	for i, j := range jobs {
+		if !live[i] {
+			continue
+		}
+		jctx := context.WithoutCancel(j.ctx)
+		var err error
+		if careful {
+			err = t.savepoint(jctx, &s.ws.writeSP, func() error { return j.fn(t) })
+		} else {
+			err = t.fast(func() error { return j.fn(t) })
+		}
+		if !careful && (t.retry || err != nil) {
+			tx.Rollback()
+			return true, nil
+		}
+		if errors.Is(err, ErrTxLost) {
+			tx.Rollback()
+			return false, err
+		}
+		errs[i] = err
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("store: commit: %w", err)
+	}
+	return false, nil
 }
