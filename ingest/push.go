@@ -210,6 +210,7 @@ func (s *Store) prepare(ctx context.Context, c Caller, raw json.RawMessage, rawH
 	if why := tooLarge(sub.dataJSON, sub.piiJSON); why != "" {
 		return nil, refused(id, "data", "submission too large to store: "+why), nil
 	}
+	sub.members, sub.emigrants = rosterRows(sub, sv.Form.FormID)
 	return sub, Outcome{}, nil
 }
 

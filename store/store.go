@@ -16,7 +16,8 @@ type Store struct {
 	ws   writeStmts
 	rs   readStmts
 
-	syncs   atomic.Int64 // commits made durable (synchronous=FULL), for tests and the bench
+	wal     string       // the WAL file the leader syncs after a commit ("": commit with synchronous=FULL)
+	syncs   atomic.Int64 // group commits made durable, for tests and the bench
 	waiting atomic.Int64 // Writes queued for a group (Waiting)
 	retries atomic.Int64 // groups run again with savepoints (Retries)
 	group   groupQueue
@@ -103,6 +104,12 @@ func Open(ctx context.Context, writer, reader *sql.DB) (*Store, error) {
 		}
 		*st.dst = p
 	}
+	wal, err := walPath(ctx, writer)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.wal = wal
 	return s, nil
 }
 
