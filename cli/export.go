@@ -23,6 +23,7 @@ func exportCommand(app *pocketbase.PocketBase) *cobra.Command {
 	var survey, out, status, format string
 	var since int64
 	var pii, bom bool
+	var cpuProfile, memProfile string
 	cmd := &cobra.Command{
 		Use:   "export",
 		Short: "Write a survey's microdata ZIP (CSV files, codebook, Stata do-file) like GET /api/export/microdata",
@@ -66,7 +67,14 @@ func exportCommand(app *pocketbase.PocketBase) *cobra.Command {
 			}
 			bar := newExportProgress(os.Stderr)
 			req.Totals, req.Progress = bar.totals, bar.update
+			stop, err := startProfiles(cpuProfile, memProfile)
+			if err != nil {
+				return err
+			}
 			m, err := writeExport(cmd, app, sv, req, out)
+			if perr := stop(); err == nil {
+				err = perr
+			}
 			if err != nil {
 				return err
 			}
@@ -81,6 +89,8 @@ func exportCommand(app *pocketbase.PocketBase) *cobra.Command {
 	cmd.Flags().Int64Var(&since, "since", 0, "export only what changed after this cursor (default: everything)")
 	cmd.Flags().BoolVar(&pii, "pii", false, "include the sensitive fields (personal data)")
 	cmd.Flags().BoolVar(&bom, "bom", false, "start each CSV with a UTF-8 byte order mark (for Excel)")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the export to this file (go tool pprof)")
+	cmd.Flags().StringVar(&memProfile, "memprofile", "", "write a heap profile (allocations) of the export to this file (go tool pprof)")
 	cmd.Flags().StringVar(&format, "format", export.FormatCSV, "csv, or parquet: one typed Parquet file per level (households, each repeat, reviews) with the codebook's labels in its metadata")
 	return cmd
 }

@@ -78,6 +78,11 @@ type collectReport struct {
 		Body   string
 	}
 	AnswersSet int
+	Data       map[string]any // --generate: the answers the engine made, as fieldbase's JSON
+	Manifest   []struct {
+		Filename    string
+		HashMatches bool
+	}
 }
 
 func runCollect(t *testing.T, dir, base, formID string, household map[string]any, extra ...string) collectReport {

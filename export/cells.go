@@ -8,51 +8,61 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
-// decoder reads a row's answers into one slot per answer field of its table. It keeps its
-// buffers from row to row, reads only the fields the table has and skips the rest (a
-// household's repeats, which are most of its JSON) without copying them.
+// decoder reads JSON objects of answers into one slot per answer field of a table. It keeps
+// its buffers from row to row, reads only the fields a table has and skips the rest without
+// copying them.
 type decoder struct {
 	br   bytes.Reader
 	dec  *jsontext.Decoder
 	name []byte
-	vals [][]byte // raw JSON answer per part of the table; empty = absent
+	doc  []byte // the document open, trimmed: InputOffset counts from its start
 }
 
 // Stored answers come from our own ingest, but an export must not fail on one odd row:
 // duplicate names keep the last, invalid UTF-8 is passed through.
 var decodeOptions = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
 
-// load replaces the slots with the answers of the data and pii objects (pii last). It returns
-// an error for a value that is not a JSON object (null and empty mean no answers); what was
-// read before the error is kept.
-func (d *decoder) load(t *table, data, pii []byte) error {
-	if cap(d.vals) < len(t.parts) {
-		d.vals = make([][]byte, len(t.parts))
-	}
-	d.vals = d.vals[:len(t.parts)]
-	for i := range d.vals {
-		d.vals[i] = d.vals[i][:0]
-	}
-	err := d.object(t.index, data)
-	if e := d.object(t.index, pii); err == nil {
-		err = e
-	}
-	return err
-}
-
-func (d *decoder) object(index map[string]int, b []byte) error {
+// open starts reading b. ok is false for nothing to read (empty, null); an error says b is
+// not a JSON object.
+func (d *decoder) open(b []byte) (ok bool, err error) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || bytes.Equal(b, []byte("null")) {
-		return nil
+		return false, nil
 	}
+	d.doc = b
 	d.br.Reset(b)
 	if d.dec == nil {
 		d.dec = jsontext.NewDecoder(&d.br, decodeOptions...)
 	} else {
 		d.dec.Reset(&d.br, decodeOptions...)
 	}
+	if d.dec.PeekKind() != '{' {
+		return false, errors.New("not a JSON object")
+	}
+	return true, nil
+}
+
+// member reads the next member name of the object open (after open or a value), unquoted
+// into d.name; false at the object's end (or on an error, which the next read returns).
+func (d *decoder) member() bool {
+	if d.dec.PeekKind() == '}' {
+		return false
+	}
+	raw, err := d.dec.ReadValue() // the name, quoted
+	if err != nil {
+		return false
+	}
+	d.name = d.name[:0]
+	d.name, err = jsontext.AppendUnquote(d.name, raw)
+	return err == nil
+}
+
+// into reads the object at the decoder's position into vals (a value over what is there),
+// the fields of index only.
+func (d *decoder) into(index map[string]int, vals [][]byte) error {
 	tok, err := d.dec.ReadToken()
 	if err != nil {
 		return err
@@ -60,15 +70,7 @@ func (d *decoder) object(index map[string]int, b []byte) error {
 	if tok.Kind() != '{' {
 		return errors.New("not a JSON object")
 	}
-	for d.dec.PeekKind() != '}' {
-		raw, err := d.dec.ReadValue() // the member name, quoted
-		if err != nil {
-			return err
-		}
-		d.name = d.name[:0]
-		if d.name, err = jsontext.AppendUnquote(d.name, raw); err != nil {
-			return err
-		}
+	for d.member() {
 		i, ok := index[string(d.name)]
 		if !ok {
 			if err := d.dec.SkipValue(); err != nil {
@@ -80,10 +82,42 @@ func (d *decoder) object(index map[string]int, b []byte) error {
 		if err != nil {
 			return err
 		}
-		d.vals[i] = append(d.vals[i][:0], v...)
+		vals[i] = append(vals[i][:0], v...)
 	}
 	_, err = d.dec.ReadToken()
 	return err
+}
+
+// object reads a whole JSON object b into vals (null and empty are no answers).
+func (d *decoder) object(index map[string]int, vals [][]byte, b []byte) error {
+	if ok, err := d.open(b); !ok {
+		return err
+	}
+	return d.into(index, vals)
+}
+
+// items calls fn for each value of the JSON array at the decoder's position, with its
+// 0-based position; a value that is not an array is skipped. fn reads its value.
+func (d *decoder) items(fn func(i int) error) error {
+	if d.dec.PeekKind() != '[' {
+		return d.dec.SkipValue()
+	}
+	if _, err := d.dec.ReadToken(); err != nil {
+		return err
+	}
+	for i := 0; d.dec.PeekKind() != ']'; i++ {
+		if err := fn(i); err != nil {
+			return err
+		}
+	}
+	_, err := d.dec.ReadToken()
+	return err
+}
+
+func clearSlots(vals [][]byte) {
+	for i := range vals {
+		vals[i] = vals[i][:0]
+	}
 }
 
 // cells appends the cells of one field's answer to row. ok is false when the answer has a
@@ -153,6 +187,9 @@ func multi(raw json.RawMessage) (sel []string, ok bool) {
 	}
 	switch raw[0] {
 	case '[':
+		if sel, ok := plainNames(raw); ok {
+			return sel, true
+		}
 		var items []json.RawMessage
 		if json.Unmarshal(raw, &items) != nil {
 			return []string{scalar(raw)}, false
@@ -166,6 +203,40 @@ func multi(raw json.RawMessage) (sel []string, ok bool) {
 		return strings.Fields(scalar(raw)), true
 	}
 	return []string{scalar(raw)}, false
+}
+
+// plainNames reads the common select_multiple answer quickly: an array of strings without
+// escapes. ok is false for anything else (the caller decodes it in full).
+func plainNames(raw []byte) (sel []string, ok bool) {
+	b := bytes.TrimSpace(raw[1:])
+	if len(b) > 0 && b[0] == ']' {
+		return []string{}, len(bytes.TrimSpace(b[1:])) == 0
+	}
+	for {
+		if len(b) == 0 || b[0] != '"' {
+			return nil, false
+		}
+		end := bytes.IndexByte(b[1:], '"')
+		if end < 0 {
+			return nil, false
+		}
+		name := b[1 : 1+end]
+		if bytes.IndexByte(name, '\\') >= 0 || !utf8.Valid(name) {
+			return nil, false
+		}
+		sel = append(sel, string(name))
+		b = bytes.TrimSpace(b[2+end:])
+		switch {
+		case len(b) == 0:
+			return nil, false
+		case b[0] == ',':
+			b = bytes.TrimSpace(b[1:])
+		case b[0] == ']':
+			return sel, len(bytes.TrimSpace(b[1:])) == 0
+		default:
+			return nil, false
+		}
+	}
 }
 
 // geo reads a geopoint: {"lat":, "lon":, "accuracy":} (the form language) or ODK's

@@ -317,7 +317,12 @@ func TestPIIExport(t *testing.T) {
 func TestStataDoFile(t *testing.T) {
 	sv := mhsSurvey(t)
 	src, _ := synthSource(t, sv, 5)
-	src.rows["emigrants"] = nil
+	for i := range src.hh { // households without emigrants
+		var data map[string]any
+		json.Unmarshal(src.hh[i].Data, &data)
+		delete(data, "emigrants")
+		src.hh[i].Data = js(data)
+	}
 	b, _ := write(t, sv, src, export.Options{})
 	do := string(readZip(t, b).raw["labels.do"])
 	for _, want := range []string{

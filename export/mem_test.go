@@ -15,11 +15,12 @@ import (
 	"fieldbase/synth"
 )
 
-// memSource is an in-memory Source: households as stored (answers split into data and pii),
-// repeat rows and reviews.
+// memSource is an in-memory Source: households as stored (answers split into data and pii)
+// and reviews; rows holds each repeat's rows as the rows tables store them, for the tests to
+// compare with.
 type memSource struct {
 	hh        []export.Household
-	rows      map[string][]export.Row
+	rows      map[string][]storedRow
 	reviews   []export.Review
 	withdrawn []export.Withdrawn
 }
@@ -28,16 +29,6 @@ func (m *memSource) Households(fn func(*export.Household) error) error {
 	for i := range m.hh {
 		h := m.hh[i] // a copy: fn may not keep it, like a database source
 		if err := fn(&h); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (m *memSource) Rows(repeat string, fn func(*export.Row) error) error {
-	for i := range m.rows[repeat] {
-		r := m.rows[repeat][i]
-		if err := fn(&r); err != nil {
 			return err
 		}
 	}
@@ -64,6 +55,13 @@ func (m *memSource) Withdrawn(fn func(*export.Withdrawn) error) error {
 	return nil
 }
 
+// storedRow is a repeat row as the rows tables store it.
+type storedRow struct {
+	Key       string
+	Line      int
+	Data, PII []byte
+}
+
 func mhsSurvey(t testing.TB) *form.Survey {
 	t.Helper()
 	sv, err := form.Load(schemas.MHS)
@@ -77,7 +75,7 @@ func mhsSurvey(t testing.TB) *form.Survey {
 // moved to pii, repeat rows also one by one.
 func synthSource(t testing.TB, sv *form.Survey, n int) (*memSource, []map[string]any) {
 	t.Helper()
-	src := &memSource{rows: map[string][]export.Row{}}
+	src := &memSource{rows: map[string][]storedRow{}}
 	var all []map[string]any
 	seq := int64(0)
 	err := synth.Generate(synth.Options{Households: n, Seed: 7}, func(it synth.Item) error {
@@ -99,7 +97,7 @@ func synthSource(t testing.TB, sv *form.Survey, n int) (*memSource, []map[string
 			rows, _ := data[rep].([]any)
 			prow, _ := pii[rep].([]any)
 			for i, r := range rows {
-				row := export.Row{Key: key, Line: i + 1, Data: js(r)}
+				row := storedRow{Key: key, Line: i + 1, Data: js(r)}
 				if i < len(prow) {
 					row.PII = js(prow[i])
 				}

@@ -5,10 +5,12 @@ package export
 // it. The structs passed to fn, and the byte slices in them, are only valid during the call:
 // a Source may reuse them (a database source scans into the same buffers), so fn copies what
 // it keeps.
+//
+// The rows of the repeats are read out of each household's answers (Data and PII hold the
+// repeats as arrays of objects, as the interview was received), in the same pass as
+// households.csv: a Source reads every household once.
 type Source interface {
 	Households(fn func(*Household) error) error
-	// Rows iterates the rows of one repeat (by repeat name) of the exported households.
-	Rows(repeat string, fn func(*Row) error) error
 	// Reviews iterates the audit trail of the exported households.
 	Reviews(fn func(*Review) error) error
 	// Withdrawn iterates the households that changed after the cursor (Filter.Since) and
@@ -39,16 +41,17 @@ type Household struct {
 	Seq         int64    // change number (the export cursor)
 	Created     string
 	Updated     string
-	Data        []byte // JSON object of the non-sensitive answers (repeats included, ignored here)
-	PII         []byte // JSON object of the sensitive answers; nil when PII is not exported
+	Data        []byte // JSON object of the non-sensitive answers, repeats included
+	PII         []byte // JSON object of the sensitive answers (repeats included); nil when PII is not exported
+	// Replace holds household answers written instead of the stored ones where the
+	// household has one (a displaced GPS point for a reader who may not see the recorded one).
+	Replace []Answer
 }
 
-// Row is one row of a repeat.
-type Row struct {
-	Key  string // the household's key
-	Line int    // 1-based position in the repeat
-	Data []byte // JSON object of the row's non-sensitive answers
-	PII  []byte // JSON object of the row's sensitive answers, or nil
+// Answer is one household answer that replaces the stored one (Household.Replace).
+type Answer struct {
+	Field string
+	Value []byte // JSON; nil leaves the answer out
 }
 
 // Review is one audit record of a household's review.

@@ -2,6 +2,7 @@ package export
 
 import (
 	"archive/zip"
+	"bufio"
 	"compress/flate"
 	"encoding/csv"
 	"encoding/json"
@@ -30,6 +31,9 @@ type Options struct {
 	// (typed Parquet files, the codebook's labels in each file's metadata).
 	Format string
 	Now    time.Time // generated_at; zero means time.Now()
+	// TempDir is where the repeats' files wait while the households are read (the
+	// system's temporary directory when empty); they are unlinked at once.
+	TempDir string
 	// Progress, when set, is called every few thousand rows and when a file is done.
 	Progress func(file string, rows int64, done bool)
 }
@@ -110,7 +114,6 @@ type writer struct {
 	opt    Options
 	now    time.Time
 	m      *Manifest
-	dec    decoder
 	row    []string
 }
 
@@ -126,17 +129,8 @@ func (x *writer) tableFile(t *table, fill func(rowWriter) error) error {
 }
 
 func (x *writer) all(s *Schema, hh *table, reps []*table, rev *table) error {
-	if err := x.tableFile(hh, func(cw rowWriter) error {
-		return x.source.Households(func(h *Household) error { return x.household(cw, hh, h) })
-	}); err != nil {
+	if err := x.households(hh, reps); err != nil {
 		return err
-	}
-	for _, t := range reps {
-		if err := x.tableFile(t, func(cw rowWriter) error {
-			return x.source.Rows(t.repeat, func(r *Row) error { return x.repeatRow(cw, t, r) })
-		}); err != nil {
-			return err
-		}
 	}
 	if err := x.tableFile(rev, func(cw rowWriter) error {
 		return x.source.Reviews(func(r *Review) error { return x.review(cw, rev, r) })
@@ -194,26 +188,42 @@ func (x *writer) entry(name string, method uint16, fn func(io.Writer) error) err
 
 // csvFile writes one table: BOM (if asked), header, then the rows fill gives it.
 func (x *writer) csvFile(t *table, fill func(rowWriter) error) error {
-	return x.file(t.file(), func(w io.Writer) error {
-		if x.opt.BOM {
-			if _, err := io.WriteString(w, "\uFEFF"); err != nil {
-				return err
-			}
+	return x.file(t.file(), func(w io.Writer) error { return x.csvTo(w, t, fill) })
+}
+
+func (x *writer) csvTo(w io.Writer, t *table, fill func(rowWriter) error) error {
+	cw, end, err := x.csvWriter(w, t)
+	if err == nil {
+		if err = fill(cw); err == nil {
+			err = end()
 		}
-		cw := csv.NewWriter(w)
-		cw.UseCRLF = true // RFC 4180
-		if err := cw.Write(t.header()); err != nil {
+	}
+	x.m.Counts[t.file()] = t.rows
+	x.progress(t, true)
+	return err
+}
+
+// csvWriter starts a CSV file of t on w (BOM if asked, header) and returns its writer and
+// the function that flushes it.
+func (x *writer) csvWriter(w io.Writer, t *table) (*csv.Writer, func() error, error) {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if x.opt.BOM {
+		if _, err := bw.WriteString("\uFEFF"); err != nil {
+			return nil, nil, err
+		}
+	}
+	cw := csv.NewWriter(bw) // writes straight into bw
+	cw.UseCRLF = true       // RFC 4180
+	if err := cw.Write(t.header()); err != nil {
+		return nil, nil, err
+	}
+	return cw, func() error {
+		cw.Flush()
+		if err := cw.Error(); err != nil {
 			return err
 		}
-		err := fill(cw)
-		if err == nil {
-			cw.Flush()
-			err = cw.Error()
-		}
-		x.m.Counts[t.file()] = t.rows
-		x.progress(t, true)
-		return err
-	})
+		return bw.Flush()
+	}, nil
 }
 
 // emit writes a row and counts it.
@@ -234,20 +244,6 @@ func (x *writer) progress(t *table, done bool) {
 	}
 }
 
-func (x *writer) household(cw rowWriter, t *table, h *Household) error {
-	x.row = append(x.row[:0], h.Key, h.UUID, h.FormID, strconv.Itoa(h.Version), h.Status, h.Enumerator, h.Team,
-		h.DeviceID, isoTime(h.StartedAt), isoTime(h.CompletedAt), formatFloat(h.DurationS),
-		strconv.FormatInt(h.Seq, 10), isoTime(h.Created), isoTime(h.Updated))
-	x.answers(t, h.Key, 0, h.Data, h.PII)
-	return x.emit(cw, t)
-}
-
-func (x *writer) repeatRow(cw rowWriter, t *table, r *Row) error {
-	x.row = append(x.row[:0], r.Key, strconv.Itoa(r.Line))
-	x.answers(t, r.Key, r.Line, r.Data, r.PII)
-	return x.emit(cw, t)
-}
-
 func (x *writer) review(cw rowWriter, t *table, r *Review) error {
 	x.row = append(x.row[:0], r.Key, r.ID, isoTime(r.Created), r.Actor)
 	if x.opt.Filter.PII {
@@ -257,26 +253,23 @@ func (x *writer) review(cw rowWriter, t *table, r *Review) error {
 	return x.emit(cw, t)
 }
 
-// answers appends the answer cells of one row. Personal data is read only when the export
-// includes it, whatever the source hands over.
-func (x *writer) answers(t *table, key string, line int, data, pii []byte) {
-	if !x.opt.Filter.PII {
-		pii = nil
-	}
-	if err := x.dec.load(t, data, pii); err != nil {
-		x.problem(Problem{File: t.file(), Key: key, Line: line, Message: "answers are not a JSON object: " + err.Error()})
-	}
+// emitLevel appends the answer cells of a row of the households' pass to its record cells and
+// writes it.
+func (x *writer) emitLevel(l *level, key string, line int) error {
+	t := l.t
 	for i := range t.parts {
 		p := &t.parts[i]
 		if p.sensitive && !x.opt.Filter.PII {
 			continue // never laid out without PII; checked again here on purpose
 		}
 		var ok bool
-		x.row, ok = p.cells(x.row, x.dec.vals[i])
+		l.row, ok = p.cells(l.row, l.vals[i])
 		if !ok {
 			x.problem(Problem{File: t.file(), Key: key, Line: line, Field: p.field, Message: "the answer does not have the shape of its type; kept as text in the first column"})
 		}
 	}
+	x.row = l.row
+	return x.emit(l.w, t)
 }
 
 func (x *writer) problem(p Problem) {

@@ -35,7 +35,9 @@ type Row struct {
 // Load reads a survey definition (JSON: settings, survey, choices, checks;
 // see docs/design.md), checks it and compiles its expressions. A malformed
 // definition is refused with a *DefinitionError listing every problem.
-func Load(data []byte) (*Survey, error) {
+func Load(data []byte) (*Survey, error) { return load(data, nil) }
+
+func load(data []byte, files map[string][]byte) (*Survey, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
 		return nil, &DefinitionError{Problems: []string{"definition is not a JSON object: " + err.Error()}}
@@ -48,6 +50,7 @@ func Load(data []byte) (*Survey, error) {
 		}
 	}
 	l := newLoader(sheets)
+	l.files = files
 	keys := make([]string, 0, len(top))
 	for k := range top {
 		keys = append(keys, k)

@@ -22,6 +22,9 @@ type loader struct {
 	s        *Survey
 	sheets   bool // from a spreadsheet: pyxform's wording and leniency (see Definition.Sheets)
 	problems []string
+	// Attached files by name (LoadFiles), and those read as choice lists.
+	files     map[string][]byte
+	fileLists map[string]*choiceList
 }
 
 func (l *loader) problem(format string, args ...any) {

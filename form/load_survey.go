@@ -383,6 +383,7 @@ func (l *loader) bindList(f *Field, pt parsedType, num int) {
 		if strings.Contains(pt.list, ".") || strings.HasSuffix(f.Type, "file") {
 			f.External = pt.list
 			f.Device = false
+			f.list = l.fileList(pt.list, num) // nil unless the file is attached (LoadFiles)
 			if l.sheets && !hasExt(pt.list, ".csv", ".xml", ".geojson") && f.Type != "select_one" {
 				l.problem("[row : %d] On the 'survey' sheet, the 'type' value is invalid. The list name '%s' must have a file extension (.csv, .xml, .geojson).", num, pt.list)
 			}
@@ -397,6 +398,7 @@ func (l *loader) bindList(f *Field, pt parsedType, num int) {
 	}
 	if hasExt(pt.list, ".csv", ".xml", ".geojson") {
 		f.External = pt.list
+		f.list = l.fileList(pt.list, num)
 		return
 	}
 	if f.list = s.lists[pt.list]; f.list == nil {

@@ -1,8 +1,15 @@
 package hooks_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/google/uuid"
+	"github.com/pocketbase/dbx"
+
+	"fieldbase/hooks"
+	"fieldbase/synth"
 )
 
 // TestStoredMHSDeclaresItsDesign: mhs v1 and v2 were installed before surveys declared their
@@ -35,5 +42,103 @@ func TestStoredMHSDeclaresItsDesign(t *testing.T) {
 		if parsed.Settings["form_id"] != "mhs" || parsed.Settings["roster_age"] != "b_age" || len(parsed.Survey) < 80 {
 			t.Fatalf("mhs v%d stored definition: settings %v, %d rows", v, parsed.Settings, len(parsed.Survey))
 		}
+	}
+}
+
+// TestCorrectionKeepsItsVersionAndExportPoolsVersions: with mhs v2 installed, a v1 device's
+// correction of a rejected v1 household is stored as v1 (the version it was filled in), and
+// the export has one households file for the survey, v1 and v2 households together, told
+// apart by the version column, v2's income questions empty for the v1 households.
+func TestCorrectionKeepsItsVersionAndExportPoolsVersions(t *testing.T) {
+	s := newServer(t)
+	hh := households(t, 4, 1818)
+	synth.V2(hh[2], 1818)
+	synth.V2(hh[3], 1818)
+	ids := exPush(t, s, "enumA1", hh)
+	exReview(t, s, "supA", "reject", ids[:1])
+	fix := clone(t, hh[0])
+	fix["id"], fix["supersedes"] = uuid.NewString(), hh[0]["id"]
+	fix["data"].(map[string]any)["a_head_name"] = "Corrected Name"
+	code, body := s.do("POST", "/api/sync/push", "enumA1", push(fix))
+	r := results(t, body)[0]
+	if code != 200 || r["outcome"] != "created" {
+		t.Fatalf("correction: %d %v", code, body)
+	}
+	var version int
+	var supersedes string
+	if err := s.App.DB().NewQuery("SELECT version, supersedes FROM submissions WHERE id = {:id}").
+		Bind(dbx.Params{"id": r["record"]}).Row(&version, &supersedes); err != nil {
+		t.Fatal(err)
+	}
+	if version != 1 || supersedes != ids[0] {
+		t.Fatalf("the correction is stored as version %d superseding %q (want 1, %s)", version, supersedes, ids[0])
+	}
+	exReview(t, s, "supA", "approve", append([]string{r["record"].(string)}, ids[1:]...))
+	x, _ := exportOK(t, s, "superuser", "survey=mhs")
+	byVersion := map[string]int{}
+	for _, row := range x.rows["households.csv"] {
+		byVersion[row["version"]]++
+		if _, ok := row["n_farm"]; !ok {
+			t.Fatal("households.csv has no column for v2's income questions")
+		}
+		if row["version"] == "1" && row["n_farm"] != "" {
+			t.Errorf("a v1 household has a v2 answer: %v", row["n_farm"])
+		}
+	}
+	if byVersion["1"] != 2 || byVersion["2"] != 2 || len(x.rows["households.csv"]) != 4 {
+		t.Fatalf("households by version %v", byVersion)
+	}
+}
+
+// checklist is a survey that declares no design: a facility checklist with a repeat.
+const checklist = `{"settings": {"form_id": "chk", "version": 1, "title": "Office checklist"},
+ "survey": [{"type": "text", "name": "office", "label": "Office", "required": "yes"},
+  {"type": "integer", "name": "staff", "label": "Staff present", "required": "yes", "constraint": ". >= 0"},
+  {"type": "geopoint", "name": "where", "label": "Location"},
+  {"type": "begin_repeat", "name": "rooms", "label": "Rooms"},
+  {"type": "text", "name": "room", "label": "Room", "required": "yes"}, {"type": "end_repeat"}]}`
+
+// TestSurveyWithoutDesign: a checklist that declares no design syncs, is validated, is
+// deduplicated by id and content (no household key: no probable duplicates), reviewed and
+// exported; indicators say why there are none.
+func TestSurveyWithoutDesign(t *testing.T) {
+	s := newServer(t)
+	if _, err := hooks.InstallSurvey(s.App, []byte(checklist)); err != nil {
+		t.Fatal(err)
+	}
+	env := func(office string, staff any) map[string]any {
+		return map[string]any{"id": uuid.NewString(), "survey": "chk", "version": 1, "device_id": "tab-chk",
+			"started_at": "2026-11-30T08:00:00Z", "completed_at": "2026-11-30T08:10:00Z",
+			"data": map[string]any{"office": office, "staff": staff, "where": map[string]any{"lat": 27.7, "lon": 85.3, "accuracy": 4},
+				"rooms": []any{map[string]any{"room": "A"}, map[string]any{"room": "B"}}}}
+	}
+	a, b, bad := env("Kathmandu", 3), env("Pokhara", 2), env("Biratnagar", -1)
+	same := clone(t, a)
+	same["id"] = uuid.NewString()
+	code, body := s.do("POST", "/api/sync/push", "enumA1", push(a, b, bad, same, a))
+	res := results(t, body)
+	if code != 200 || res[0]["status"] != "received" || res[1]["status"] != "received" || res[2]["status"] != "invalid" ||
+		res[3]["status"] != "duplicate" || res[3]["duplicate_of"] != a["id"] || res[4]["outcome"] != "exists" {
+		t.Fatalf("push: %d %v", code, res)
+	}
+	var psu, rows int
+	s.App.DB().NewQuery("SELECT MAX(a_psu) FROM submissions WHERE form_id = 'chk'").Row(&psu)
+	s.App.DB().NewQuery("SELECT COUNT(*) FROM members WHERE form_id = 'chk'").Row(&rows)
+	if psu != 0 || rows != 0 {
+		t.Fatalf("a survey without design stored PSU %d and %d roster rows", psu, rows)
+	}
+	exReview(t, s, "supA", "approve", []string{res[0]["record"].(string), res[1]["record"].(string)})
+	x, _ := exportOK(t, s, "analyst", "survey=chk")
+	if len(x.rows["households.csv"]) != 2 || len(x.rows["rooms.csv"]) != 4 {
+		t.Fatalf("export: %d households, %d rooms", len(x.rows["households.csv"]), len(x.rows["rooms.csv"]))
+	}
+	for _, r := range x.rows["households.csv"] {
+		if r["where_lat"] == "27.7" {
+			t.Fatalf("an analyst sees the recorded point of a survey without design: %v", r)
+		}
+	}
+	c, _, msg := s.get(t, "/api/indicators?survey=chk", "analyst")
+	if c != 404 || !bytes.Contains(msg, []byte("has no indicator catalog; survey chk declares no psu and no weight in its settings")) {
+		t.Fatalf("indicators of a survey without design: %d %s", c, msg)
 	}
 }

@@ -1,7 +1,6 @@
 package hooks
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -232,61 +231,4 @@ func guardGPSFilters(e *core.RecordsListRequestEvent) error {
 		}
 	}
 	return e.Next()
-}
-
-// displaceGPS returns answers (JSON) with the GPS answers (keys, geoKeys) replaced by the
-// PSU's displaced point, or removed when the PSU has none. Answers without them come back as
-// they are.
-func displaceGPS(raw []byte, keys []string, p disclosure.Point, ok bool) []byte {
-	has := false
-	for _, k := range keys {
-		has = has || bytes.Contains(raw, []byte(`"`+k+`"`))
-	}
-	if !has {
-		return raw
-	}
-	var data map[string]json.RawMessage
-	if json.Unmarshal(raw, &data) != nil {
-		return raw
-	}
-	for _, k := range keys {
-		if _, present := data[k]; !present {
-			continue
-		}
-		if ok {
-			data[k], _ = json.Marshal(map[string]float64{"lat": p.Lat, "lon": p.Lon})
-		} else {
-			delete(data, k)
-		}
-	}
-	out, err := json.Marshal(data)
-	if err != nil {
-		return raw
-	}
-	return out
-}
-
-// memoPoints remembers the points of one export's PSUs.
-func memoPoints(f func(string, int) (disclosure.Point, bool)) func(string, int) (disclosure.Point, bool) {
-	if f == nil {
-		return nil
-	}
-	type key struct {
-		form string
-		psu  int
-	}
-	type val struct {
-		p  disclosure.Point
-		ok bool
-	}
-	seen := map[key]val{}
-	return func(form string, psu int) (disclosure.Point, bool) {
-		k := key{form, psu}
-		if v, hit := seen[k]; hit {
-			return v.p, v.ok
-		}
-		p, ok := f(form, psu)
-		seen[k] = val{p, ok}
-		return p, ok
-	}
 }

@@ -3,10 +3,13 @@ package hooks
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -209,7 +212,9 @@ func ExportMicrodata(ctx context.Context, app core.App, sv *form.Survey, req Exp
 		return nil, fmt.Errorf("export: cursor: %w", err)
 	}
 	src := newExportSource(ctx, db, sv, req.Filter, cursor)
-	src.displace = memoPoints(req.Displace)
+	if req.Displace != nil {
+		src.displace = &displacedGPS{of: req.Displace, seen: map[psuKey][]byte{}}
+	}
 	if req.Totals != nil {
 		totals, err := src.totals()
 		if err != nil {
@@ -227,7 +232,7 @@ func ExportMicrodata(ctx context.Context, app core.App, sv *form.Survey, req Exp
 		}
 	}
 	m, err := export.Write(w, export.FromForm(sv), src, export.Options{Filter: req.Filter, Cursor: cursor,
-		BOM: req.BOM, Format: req.Format, Progress: req.Progress})
+		BOM: req.BOM, Format: req.Format, Progress: req.Progress, TempDir: exportTempDir(app)})
 	if m == nil {
 		m = &export.Manifest{}
 	}
@@ -304,17 +309,13 @@ type exportSource struct {
 	withdrawn string // households of the increment outside the statuses, once inside them
 	params    dbx.Params
 	pii       bool
-	// fromData lists the repeats read from the households' answers rather than their own
-	// table (a repeat without a table, or emigrants' personal data, which has no column).
-	fromData map[string]bool
-	tables   map[string]string                                     // repeat -> the table of its rows (members, emigrants)
-	geo      []string                                              // the household-level GPS answers, displaced for some readers
-	displace func(formID string, psu int) (disclosure.Point, bool) // nil: recorded GPS
+	tables    map[string]string // repeat -> the table of its rows (members, emigrants), for the totals
+	geo       []string          // the household-level GPS answers, displaced for some readers
+	displace  *displacedGPS     // nil: recorded GPS
 }
 
 func newExportSource(ctx context.Context, db dbx.Builder, sv *form.Survey, f export.Filter, cursor int64) *exportSource {
-	src := &exportSource{ctx: ctx, db: db, pii: f.PII, fromData: map[string]bool{},
-		params: dbx.Params{"form": f.Survey, "cursor": cursor}}
+	src := &exportSource{ctx: ctx, db: db, pii: f.PII, params: dbx.Params{"form": f.Survey, "cursor": cursor}}
 	conds := []string{"s.seq <= {:cursor}", "s.form_id = {:form}"}
 	if f.Since != nil {
 		conds = append(conds, "s.seq > {:since}")
@@ -329,8 +330,8 @@ func newExportSource(ctx context.Context, db dbx.Builder, sv *form.Survey, f exp
 	// Left the statuses: a transition out of one of them is in the audit trail.
 	src.withdrawn = base + " AND s.status NOT IN (" + statuses + `) AND EXISTS (SELECT 1 FROM reviews w
 		WHERE w.submission = s.id AND w."from" IN (` + statuses + "))"
-	// The design's roster and emigrants repeats have their rows in their own tables; other
-	// repeats are read from the answers.
+	// The design's roster and emigrants repeats have their rows in their own tables too (the
+	// export reads every repeat from the answers; the tables give the progress bar its totals).
 	d, _ := design.Read(sv)
 	src.tables = map[string]string{}
 	if d.Roster != "" {
@@ -338,18 +339,6 @@ func newExportSource(ctx context.Context, db dbx.Builder, sv *form.Survey, f exp
 	}
 	if d.Emigrants != "" && d.Emigrants != d.Roster {
 		src.tables[d.Emigrants] = "emigrants"
-	}
-	for _, r := range sv.Repeats() {
-		if src.tables[r] == "" {
-			src.fromData[r] = true
-		}
-	}
-	if f.PII && d.Emigrants != "" {
-		for _, fd := range sv.Fields() {
-			if fd.Repeat == d.Emigrants && fd.Sensitive {
-				src.fromData[d.Emigrants] = true // emigrants' personal data has no column
-			}
-		}
 	}
 	src.geo = geoKeysOf(sv)
 	return src
@@ -402,9 +391,12 @@ func (src *exportSource) Households(fn func(*export.Household) error) error {
 			&duration, &seq, &txt[9], &txt[10], (*sql.RawBytes)(&h.Data), (*sql.RawBytes)(&h.PII), &psu); err != nil {
 			return fmt.Errorf("export: households: %w", err)
 		}
+		h.Replace = h.Replace[:0]
 		if src.displace != nil {
-			p, ok := src.displace(txt[2].String, int(psu.Int64))
-			h.Data = displaceGPS(h.Data, src.geo, p, ok)
+			v := src.displace.point(txt[2].String, int(psu.Int64))
+			for _, k := range src.geo {
+				h.Replace = append(h.Replace, export.Answer{Field: k, Value: v})
+			}
 		}
 		h.Key, h.UUID, h.FormID, h.Status = txt[0].String, txt[1].String, txt[2].String, txt[3].String
 		h.Enumerator, h.Team, h.DeviceID = txt[4].String, txt[5].String, txt[6].String
@@ -416,58 +408,6 @@ func (src *exportSource) Households(fn func(*export.Household) error) error {
 			h.DurationS = &d
 		}
 		if err := fn(&h); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
-func (src *exportSource) Rows(repeat string, fn func(*export.Row) error) error {
-	if src.fromData[repeat] {
-		return src.rowsFromData(repeat, fn)
-	}
-	table := src.tables[repeat]
-	if table == "" {
-		return src.rowsFromData(repeat, fn)
-	}
-	pii := "NULL"
-	if table == "members" {
-		pii = src.piiCol("r.pii")
-	}
-	rows, err := src.query("SELECT s.id, r.line, r.data, " + pii + fromSubmissions + "CROSS JOIN " + table +
-		" r ON r.submission = s.id WHERE " + src.where + " ORDER BY s.seq, s.id, r.line")
-	if err != nil {
-		return fmt.Errorf("export: %s: %w", repeat, err)
-	}
-	defer rows.Close()
-	var r export.Row
-	var line sql.NullInt64
-	for rows.Next() {
-		if err := rows.Scan(&r.Key, &line, (*sql.RawBytes)(&r.Data), (*sql.RawBytes)(&r.PII)); err != nil {
-			return fmt.Errorf("export: %s: %w", repeat, err)
-		}
-		r.Line = int(line.Int64)
-		if err := fn(&r); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
-// rowsFromData reads a repeat's rows out of each household's answers.
-func (src *exportSource) rowsFromData(repeat string, fn func(*export.Row) error) error {
-	rows, err := src.query("SELECT s.id, s.data, " + src.piiCol("s.pii") + fromSubmissions + "WHERE " + src.where + " ORDER BY s.seq, s.id")
-	if err != nil {
-		return fmt.Errorf("export: %s: %w", repeat, err)
-	}
-	defer rows.Close()
-	var key string
-	var data, pii sql.RawBytes
-	for rows.Next() {
-		if err := rows.Scan(&key, &data, &pii); err != nil {
-			return fmt.Errorf("export: %s: %w", repeat, err)
-		}
-		if err := export.EachRepeatRow(key, data, pii, repeat, fn); err != nil {
 			return err
 		}
 	}
@@ -532,9 +472,7 @@ func (src *exportSource) totals() (map[string]int64, error) {
 	}
 	counted := map[string]string{"reviews": "reviews"} // file name -> table
 	for rep, table := range src.tables {
-		if !src.fromData[rep] { // else no table to count: the bar shows rows without a total
-			counted[rep] = table
-		}
+		counted[rep] = table
 	}
 	for file, t := range counted {
 		if err := count(file+".csv", "SELECT COUNT(*)"+fromSubmissions+"CROSS JOIN "+t+" r ON r.submission = s.id WHERE "+src.where); err != nil {
@@ -542,4 +480,39 @@ func (src *exportSource) totals() (map[string]int64, error) {
 		}
 	}
 	return out, nil
+}
+
+// exportTempDir is where an export keeps the repeats' files while it reads the households:
+// beside the database (the system's temporary directory may be a small RAM disk).
+func exportTempDir(app core.App) string {
+	dir := filepath.Join(app.DataDir(), "export_tmp")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return ""
+	}
+	return dir
+}
+
+type psuKey struct {
+	form string
+	psu  int
+}
+
+// displacedGPS is the displaced point of each PSU of one export, as the JSON answer written
+// instead of the recorded one (nil: the PSU has none, the answer is left out).
+type displacedGPS struct {
+	of   func(formID string, psu int) (disclosure.Point, bool)
+	seen map[psuKey][]byte
+}
+
+func (d *displacedGPS) point(formID string, psu int) []byte {
+	k := psuKey{formID, psu}
+	if v, hit := d.seen[k]; hit {
+		return v
+	}
+	var v []byte
+	if p, ok := d.of(formID, psu); ok {
+		v, _ = json.Marshal(map[string]float64{"lat": p.Lat, "lon": p.Lon})
+	}
+	d.seen[k] = v
+	return v
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
-	"fieldbase/form"
 	"fieldbase/indicators"
 )
 
@@ -48,28 +47,13 @@ func downloadName(format, survey, what string, by []string, download bool) strin
 	return fmt.Sprintf(`attachment; filename="%s"`, name)
 }
 
-// analystCatalog checks the caller and the survey of an indicators request and returns the
-// survey's latest version and its catalog.
-func (s *Server) analystCatalog(e *core.RequestEvent) (*form.Survey, *indicators.Catalog, error) {
+// analystCatalog checks the caller and the survey of an indicators request and returns its
+// scope (the survey's versions asked for: version=, round=) and the catalog compiled for it.
+func (s *Server) analystCatalog(e *core.RequestEvent) (indicatorScope, *indicators.Catalog, error) {
 	if _, err := requireRole(e, RoleSupervisor, RoleAnalyst, RoleSuperuser); err != nil {
-		return nil, nil, err
+		return indicatorScope{}, nil, err
 	}
-	survey := e.Request.URL.Query().Get("survey")
-	if survey == "" {
-		return nil, nil, apiError(http.StatusBadRequest, "survey is required (e.g. survey=mhs)")
-	}
-	sv, ok := s.Surveys.Latest(survey)
-	if !ok {
-		return nil, nil, apiError(http.StatusNotFound, fmt.Sprintf("no survey %q is installed", survey))
-	}
-	cat, err := IndicatorCatalog(sv.Form)
-	if err != nil {
-		return nil, nil, fmt.Errorf("indicators: catalog of %s: %w", survey, err)
-	}
-	if cat == nil {
-		return nil, nil, apiError(http.StatusNotFound, fmt.Sprintf("survey %q has no indicator catalog", survey))
-	}
-	return sv.Form, cat, nil
+	return s.indicatorScopeOf(e.Request.URL.Query())
 }
 
 // indicatorCatalog is GET /api/indicators/catalog?survey=mhs: what each indicator measures,
@@ -131,7 +115,7 @@ func (s *Server) PublishedGaps(cat *indicators.Catalog, snap *indicators.Snapsho
 // indicator with its design-based se, 95% interval and significance (indicators.md, "Gaps
 // between groups"); without a and b, each code against the dimension's reference code.
 func (s *Server) indicatorGaps(e *core.RequestEvent) error {
-	_, cat, err := s.analystCatalog(e)
+	sc, cat, err := s.analystCatalog(e)
 	if err != nil {
 		return err
 	}
@@ -153,7 +137,7 @@ func (s *Server) indicatorGaps(e *core.RequestEvent) error {
 	if a != "" || b != "" {
 		req.Pairs = [][2]string{{a, b}}
 	}
-	snap, err := s.indicatorSnapshot(e.Request.Context(), survey, cat)
+	snap, err := s.scopedSnapshot(e.Request.Context(), sc, cat)
 	if err != nil {
 		return snapshotError(err, survey)
 	}

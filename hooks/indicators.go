@@ -21,8 +21,23 @@ import (
 	"fieldbase/schemas"
 )
 
-// indicatorCatalogJSON holds the shipped indicator catalogs by the form_id they are written for.
-var indicatorCatalogJSON = map[string][]byte{"mhs": schemas.Indicators}
+// indicatorCatalogJSON holds the shipped indicator catalogs by the form_id they are written
+// for (their "survey" key): a catalog belongs to its survey.
+var indicatorCatalogJSON = catalogsBySurvey(schemas.Catalogs)
+
+func catalogsBySurvey(list [][]byte) map[string][]byte {
+	out := map[string][]byte{}
+	for _, raw := range list {
+		var head struct {
+			Survey string `json:"survey"`
+		}
+		if err := json.Unmarshal(raw, &head); err != nil || head.Survey == "" || out[head.Survey] != nil {
+			panic(fmt.Sprintf("hooks: a shipped indicator catalog names no survey, or the same one as another (%q, %v)", head.Survey, err))
+		}
+		out[head.Survey] = raw
+	}
+	return out
+}
 
 // catalogs caches one compiled catalog per compiled survey version: compiling takes about a
 // millisecond and the facts function runs once per pushed household.
@@ -88,9 +103,6 @@ func (s *Server) indicators(e *core.RequestEvent) error {
 	}
 	q := e.Request.URL.Query()
 	survey := q.Get("survey")
-	if survey == "" {
-		return apiError(http.StatusBadRequest, "survey is required (e.g. survey=mhs)")
-	}
 	format := q.Get("format")
 	if format == "" {
 		format = "json"
@@ -99,24 +111,18 @@ func (s *Server) indicators(e *core.RequestEvent) error {
 	if !ok {
 		return apiError(http.StatusBadRequest, fmt.Sprintf("unknown format %q: use json, csv or sdmx", format))
 	}
-	sv, ok := s.Surveys.Latest(survey)
-	if !ok {
-		return apiError(http.StatusNotFound, fmt.Sprintf("no survey %q is installed", survey))
-	}
-	cat, err := IndicatorCatalog(sv.Form)
+	sc, cat, err := s.indicatorScopeOf(q)
 	if err != nil {
-		return fmt.Errorf("indicators: catalog of %s: %w", survey, err)
+		return err
 	}
-	if cat == nil {
-		return apiError(http.StatusNotFound, fmt.Sprintf("survey %q has no indicator catalog", survey))
-	}
+	sv := sc.SV
 	req := cat.Normalize(indicators.Request{Indicators: splitList(q.Get("indicator")), By: splitList(q.Get("by"))})
 	precision, err := indicators.ParsePrecision(q.Get("precision"), defaultPrecision[format])
 	if err != nil {
 		return apiError(http.StatusBadRequest, err.Error())
 	}
 	var res *indicators.Result
-	snap, err := s.indicatorSnapshot(e.Request.Context(), survey, cat)
+	snap, err := s.scopedSnapshot(e.Request.Context(), sc, cat)
 	if err == nil {
 		res, err = snap.Compute(req)
 	}
@@ -142,7 +148,8 @@ func (s *Server) indicators(e *core.RequestEvent) error {
 	case "csv":
 		err = res.WriteCSVPrecision(e.Response, precision)
 	case "sdmx":
-		err = res.WriteSDMX(e.Response, indicators.SDMXOptions{RefArea: sv.Form.Settings.Country})
+		// A round's figures are of the round's year; else of the year most interviews took place.
+		err = res.WriteSDMX(e.Response, indicators.SDMXOptions{RefArea: sv.Form.Settings.Country, TimePeriod: sc.RoundYear})
 	default:
 		err = res.WriteJSONPrecision(e.Response, precision)
 	}
@@ -161,8 +168,8 @@ var snapshots = struct {
 }{m: map[snapshotKey]*snapshotEntry{}}
 
 type snapshotKey struct {
-	s      *Server
-	survey string
+	s     *Server
+	scope string // indicatorScope.key
 }
 
 type snapshotEntry struct {
@@ -193,10 +200,16 @@ func IndicatorSnapshotStats() (reads, applies int64) {
 // the catalog changed, every approved row is read again. The log position and the facts
 // are read in one read transaction, so they agree.
 func (s *Server) indicatorSnapshot(ctx context.Context, survey string, cat *indicators.Catalog) (*indicators.Snapshot, error) {
+	return s.scopedSnapshot(ctx, indicatorScope{Survey: survey}, cat)
+}
+
+// scopedSnapshot is indicatorSnapshot for the households of some versions of a survey
+// (version=, round=): one snapshot per scope.
+func (s *Server) scopedSnapshot(ctx context.Context, sc indicatorScope, cat *indicators.Catalog) (*indicators.Snapshot, error) {
 	state := fmt.Sprintf("%p|%s|%d", cat, cat.FactsPrefix(), factsGeneration.Load())
 
 	snapshots.Lock()
-	k := snapshotKey{s, survey}
+	k := snapshotKey{s, sc.key()}
 	entry := snapshots.m[k]
 	if entry == nil {
 		if len(snapshots.m) >= 16 { // many servers (tests) or surveys: start afresh
@@ -226,7 +239,7 @@ func (s *Server) indicatorSnapshot(ctx context.Context, survey string, cat *indi
 		if pos == entry.logPos {
 			return entry.snap, nil
 		}
-		snap, err := applyFactsLog(ctx, db, survey, entry.snap, entry.logPos, pos)
+		snap, err := applyFactsLog(ctx, db, sc, entry.snap, entry.logPos, pos)
 		if err != nil {
 			return nil, err
 		}
@@ -237,7 +250,7 @@ func (s *Server) indicatorSnapshot(ctx context.Context, survey string, cat *indi
 		}
 	}
 	snapshotReads.Add(1)
-	snap, err := cat.Read(&factsSource{ctx: ctx, db: db, survey: survey})
+	snap, err := cat.Read(&factsSource{ctx: ctx, db: db, scope: sc})
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +265,7 @@ const maxLogDelta = 2000
 // applyFactsLog updates snap with the households facts_log names after from (up to to), or
 // returns nil when the snapshot must be read again: too many changes, facts rewritten, a
 // row deleted, or a household changed survey.
-func applyFactsLog(ctx context.Context, db dbx.Builder, survey string, snap *indicators.Snapshot, from, to int64) (*indicators.Snapshot, error) {
+func applyFactsLog(ctx context.Context, db dbx.Builder, sc indicatorScope, snap *indicators.Snapshot, from, to int64) (*indicators.Snapshot, error) {
 	limit := max(maxLogDelta, snap.Households()/20)
 	if to-from > int64(limit) { // ids have no gaps: no log row is ever deleted
 		return nil, nil
@@ -289,13 +302,14 @@ func applyFactsLog(ctx context.Context, db dbx.Builder, survey string, snap *ind
 			params[k], marks[i] = r, "{:"+k+"}"
 		}
 		var rows []struct {
-			Row    int64  `db:"r"`
-			ID     string `db:"id"`
-			FormID string `db:"form_id"`
-			Status string `db:"status"`
-			Facts  string `db:"facts"`
+			Row     int64  `db:"r"`
+			ID      string `db:"id"`
+			FormID  string `db:"form_id"`
+			Version int    `db:"version"`
+			Status  string `db:"status"`
+			Facts   string `db:"facts"`
 		}
-		if err := db.NewQuery("SELECT rowid AS r, id, form_id, status, COALESCE(facts, '') AS facts FROM submissions WHERE rowid IN (" +
+		if err := db.NewQuery("SELECT rowid AS r, id, form_id, version, status, COALESCE(facts, '') AS facts FROM submissions WHERE rowid IN (" +
 			strings.Join(marks, ",") + ")").Bind(params).WithContext(ctx).All(&rows); err != nil {
 			return nil, fmt.Errorf("indicators: changed households: %w", err)
 		}
@@ -303,8 +317,8 @@ func applyFactsLog(ctx context.Context, db dbx.Builder, survey string, snap *ind
 			return nil, nil
 		}
 		for _, r := range rows {
-			if r.FormID != survey {
-				continue
+			if r.FormID != sc.Survey || !sc.has(r.Version) {
+				continue // a household's version never changes (a correction is a new one)
 			}
 			switch now := r.Status == review.Approved; {
 			case was[r.Row] && !now:
@@ -366,24 +380,31 @@ func splitList(v string) []string {
 	return out
 }
 
-// factsSource streams the facts of the approved households and members of a survey
-// (indicators.Source).
+// factsSource streams the facts of the approved households and members of a survey, of
+// every version or of the scope's (indicators.Source).
 type factsSource struct {
-	ctx    context.Context
-	db     dbx.Builder
-	survey string
+	ctx   context.Context
+	db    dbx.Builder
+	scope indicatorScope
 }
 
 func (f *factsSource) Households(fn func(string) error) error {
-	return f.each("SELECT COALESCE(facts, '') FROM submissions WHERE form_id = {:f} AND status = 'approved'", fn)
+	params := dbx.Params{}
+	return f.each("SELECT COALESCE(facts, '') FROM submissions WHERE form_id = {:f} AND status = 'approved'"+f.scope.versionFilter(params), params, fn)
 }
 
 func (f *factsSource) Members(fn func(string) error) error {
-	return f.each("SELECT COALESCE(facts, '') FROM members WHERE form_id = {:f} AND status = 'approved'", fn)
+	params := dbx.Params{}
+	if v := f.scope.versionFilter(params); v != "" { // members have no version: their household has
+		return f.each(`SELECT COALESCE(facts, '') FROM members WHERE form_id = {:f} AND status = 'approved'
+			AND submission IN (SELECT id FROM submissions WHERE form_id = {:f} AND status = 'approved'`+v+")", params, fn)
+	}
+	return f.each("SELECT COALESCE(facts, '') FROM members WHERE form_id = {:f} AND status = 'approved'", params, fn)
 }
 
-func (f *factsSource) each(query string, fn func(string) error) error {
-	rows, err := f.db.NewQuery(query).Bind(dbx.Params{"f": f.survey}).WithContext(f.ctx).Rows()
+func (f *factsSource) each(query string, params dbx.Params, fn func(string) error) error {
+	params["f"] = f.scope.Survey
+	rows, err := f.db.NewQuery(query).Bind(params).WithContext(f.ctx).Rows()
 	if err != nil {
 		return err
 	}

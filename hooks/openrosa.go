@@ -40,6 +40,7 @@ func (s *Server) openrosaRoutes(r *router.Router[*core.RequestEvent]) {
 		g.HEAD("/formList", s.orFormList)
 		g.GET("/forms/{form}/{version}/form.xml", s.orFormXML)
 		g.GET("/forms/{form}/{version}/manifest", s.orManifest)
+		g.GET("/forms/{form}/{version}/files/{name}", s.orSurveyFile)
 		g.HEAD("/submission", s.orSubmissionHead)
 		g.GET("/submission", s.orSubmissionHead)
 		g.POST("/submission", s.orSubmit)
@@ -223,6 +224,10 @@ func (s *Server) orFormList(e *core.RequestEvent) error {
 	all := q.Get("listAllVersions") == "true"
 	only := q.Get("formID")
 	base := orBase(e)
+	withFiles, err := s.surveysWithFiles()
+	if err != nil {
+		return err
+	}
 	var forms []openrosa.Form
 	seen := map[string]bool{}
 	for _, r := range rows {
@@ -239,11 +244,20 @@ func (s *Server) orFormList(e *core.RequestEvent) error {
 			s.app.Logger().Error("openrosa: survey has no XForm", "form_id", r.FormID, "version", r.Version, "error", err.Error())
 			continue
 		}
-		v := strconv.Itoa(r.Version)
-		forms = append(forms, openrosa.Form{
-			ID: r.FormID, Name: r.Title, Version: v, Hash: doc.hash, Description: r.Title,
-			DownloadURL: base + "/forms/" + url.PathEscape(r.FormID) + "/" + v + "/form.xml",
-		})
+		// Collect drops the whole list when an entry has no name: a form without a title
+		// is named by its form_id.
+		if strings.TrimSpace(r.Title) == "" {
+			r.Title = r.FormID
+		}
+		entry := openrosa.Form{
+			ID: r.FormID, Name: r.Title, Version: strconv.Itoa(r.Version), Hash: doc.hash, Description: r.Title,
+			DownloadURL: orFormURL(base, r.FormID, r.Version) + "/form.xml",
+		}
+		// Only a form with attachments has a manifest URL, as Central lists them.
+		if withFiles[surveyKey(r.FormID, r.Version)] {
+			entry.ManifestURL = orFormURL(base, r.FormID, r.Version) + "/manifest"
+		}
+		forms = append(forms, entry)
 	}
 	return orReply(e, http.StatusOK, openrosa.FormList(forms, q.Get("verbose") == "true"))
 }
@@ -275,18 +289,6 @@ func (s *Server) orFormXML(e *core.RequestEvent) error {
 		return orFail(e, &orError{http.StatusInternalServerError, "this survey cannot be served as an XForm: " + err.Error()})
 	}
 	return orReply(e, http.StatusOK, doc.xml)
-}
-
-// orManifest lists a form's media. The survey model has none yet, so the list is empty
-// (and the form list carries no manifestUrl, as Central does for a form without media).
-func (s *Server) orManifest(e *core.RequestEvent) error {
-	if _, _, err := s.orEnumerator(e); err != nil {
-		return orFail(e, err)
-	}
-	if _, err := s.orSurvey(e); err != nil {
-		return orFail(e, err)
-	}
-	return orReply(e, http.StatusOK, openrosa.Manifest(nil))
 }
 
 // orSubmissionHead is HEAD /submission: 204 and the size limit (Collect's pre-flight).

@@ -62,7 +62,7 @@ func (r *Registry) Find(formID string, version int) (*ingest.Survey, bool, error
 	if err != nil {
 		return nil, false, fmt.Errorf("survey %s version %d: %w", formID, version, err)
 	}
-	f, err := form.Load([]byte(row.Definition))
+	f, err := loadSurveyVersion(r.app, row.ID, []byte(row.Definition))
 	if err != nil {
 		return nil, false, fmt.Errorf("stored survey %s version %d does not load: %w", formID, version, err)
 	}
@@ -93,28 +93,7 @@ func (r *Registry) forget() {
 // InstallSurvey checks a survey definition and stores it as a new active version.
 // It refuses a malformed definition or a version that is already installed.
 func InstallSurvey(app core.App, definition []byte) (*core.Record, error) {
-	f, err := form.Load(definition)
-	if err != nil {
-		return nil, err
-	}
-	if err := design.Check(f); err != nil {
-		return nil, err
-	}
-	col, err := app.FindCollectionByNameOrId("surveys")
-	if err != nil {
-		return nil, fmt.Errorf("surveys collection: %w", err)
-	}
-	existing, _ := app.FindFirstRecordByFilter(col, "form_id = {:f} && version = {:v}", dbx.Params{"f": f.FormID, "v": f.Version})
-	if existing != nil {
-		return nil, fmt.Errorf("survey %s version %d is already installed (record %s); raise settings.version for a new version", f.FormID, f.Version, existing.Id)
-	}
-	rec := core.NewRecord(col)
-	rec.Set("form_id", f.FormID)
-	rec.Set("version", f.Version)
-	rec.Set("title", f.Title)
-	rec.Set("definition", json.RawMessage(definition))
-	rec.Set("status", "active")
-	return rec, app.Save(rec)
+	return InstallSurveyFiles(app, definition, nil)
 }
 
 func (s *Server) bindSurveys() {
@@ -149,4 +128,8 @@ func (s *Server) bindSurveys() {
 	s.app.OnRecordAfterCreateSuccess("surveys").BindFunc(forget)
 	s.app.OnRecordAfterUpdateSuccess("surveys").BindFunc(forget)
 	s.app.OnRecordAfterDeleteSuccess("surveys").BindFunc(forget)
+	// A survey's attachments are part of its compiled form (select_one_from_file lists).
+	s.app.OnRecordAfterCreateSuccess("survey_files").BindFunc(forget)
+	s.app.OnRecordAfterUpdateSuccess("survey_files").BindFunc(forget)
+	s.app.OnRecordAfterDeleteSuccess("survey_files").BindFunc(forget)
 }

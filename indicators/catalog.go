@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"fieldbase/design"
 	"fieldbase/estimate"
 	"fieldbase/form"
 )
@@ -197,10 +198,19 @@ func load(catalogJSON []byte, sv *form.Survey, pooled bool) (*Catalog, error) {
 	if f.Survey != sv.FormID {
 		return nil, &LoadError{Column: "survey", Err: fmt.Errorf("the catalog is for survey %q, not %q", f.Survey, sv.FormID)}
 	}
+	// What the catalog leaves out, the survey's design settings give (docs/design.md).
+	d, _ := design.Read(sv)
+	if strings.TrimSpace(f.PersonRepeat) == "" {
+		if d.Roster == "" {
+			return nil, &LoadError{Column: "person_repeat", Err: fmt.Errorf("the catalog names no person repeat and survey %s declares no roster setting", sv.FormID)}
+		}
+		f.PersonRepeat = d.Roster
+		c.personRepeat = d.Roster
+	}
 	if rep := sv.Field(f.PersonRepeat); rep == nil || rep.Type != "repeat" {
 		return nil, &LoadError{Column: "person_repeat", Err: fmt.Errorf("%q is not a repeat of survey %s", f.PersonRepeat, sv.FormID)}
 	}
-	if err := c.loadDesign(&f); err != nil {
+	if err := c.loadDesign(&f, d); err != nil {
 		return nil, err
 	}
 	if err := c.loadDimensions(&f); err != nil {
@@ -236,9 +246,45 @@ func (c *Catalog) compile(where, column, src, scope string, required bool) (*for
 	return e, nil
 }
 
-func (c *Catalog) loadDesign(f *catalogFile) error {
+// loadDesign compiles the catalog's design expressions; one the catalog leaves out is read
+// from the survey's design settings: ${stratum} (one stratum when the survey declares none),
+// ${psu}, ${weight}, the round's year as the period (else the interview date's year), and
+// ${consent} = 'yes' as the responding households.
+func (c *Catalog) loadDesign(f *catalogFile, sd *design.Design) error {
 	var err error
 	d := f.Design
+	ref := func(key string) string {
+		if key == "" {
+			return ""
+		}
+		return "${" + key + "}"
+	}
+	if d.Stratum == "" {
+		d.Stratum = ref(sd.Stratum)
+		if d.Stratum == "" && sd.PSU != "" {
+			d.Stratum = "'1'"
+		}
+	}
+	if d.PSU == "" {
+		d.PSU = ref(sd.PSU)
+	}
+	if d.Weight == "" {
+		d.Weight = ref(sd.Weight)
+	}
+	if d.Period == "" {
+		switch {
+		case sd.RoundYear != "":
+			d.Period = "'" + sd.RoundYear + "'"
+		case sd.Date != "":
+			d.Period = "format-date(" + ref(sd.Date) + ", '%Y')"
+		}
+	}
+	if d.Responding == "" && sd.Consent != "" {
+		d.Responding = ref(sd.Consent) + " = 'yes'"
+	}
+	if d.PSU == "" || d.Weight == "" {
+		return &LoadError{Where: "design", Err: fmt.Errorf("the catalog gives no psu or weight expression and %s", sd.Missing(c.sv.FormID))}
+	}
 	if c.stratum, err = c.compile("design", "stratum", d.Stratum, "", true); err != nil {
 		return err
 	}

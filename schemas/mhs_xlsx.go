@@ -14,3 +14,9 @@ var MHSWorkbook []byte
 //
 //go:embed mhs_v2.xlsx
 var MHSv2Workbook []byte
+
+// ReintWorkbook is the reint survey as an XLSForm workbook (regenerate it with
+// `go test ./xlsform -run ShippedReint -update` after changing reint.json).
+//
+//go:embed reint.xlsx
+var ReintWorkbook []byte

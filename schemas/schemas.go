@@ -16,3 +16,10 @@ var MHS []byte
 //
 //go:embed mhs_v2.json
 var MHSv2 []byte
+
+// Reint is the returnee reintegration follow-up (form id reint): a second, different survey
+// whose design (cluster, household, zone, weight, the returnees roster, round 2027) is
+// declared in its settings only.
+//
+//go:embed reint.json
+var Reint []byte

@@ -2,10 +2,12 @@
 // (the one ODK Web Forms runs) filling the form:
 //
 //   node collect.mjs --base URL --form FORMID --household FILE.json [--out RESULT.json]
+//   node collect.mjs --base URL --form FORMID --generate yes    (answers made by generate.mjs)
 //
 // 1. GET URL/formList (X-OpenRosa-Version: 1.0), checks what Collect checks (text/xml, the
 //    xformsList namespace, formID/name/downloadUrl, an md5: hash), finds FORMID;
-// 2. GET its downloadUrl and checks the md5 of the bytes against the list's hash;
+// 2. GET its downloadUrl and checks the md5 of the bytes against the list's hash; with a
+//    manifestUrl, GETs the manifest and each attachment (md5 checked) for the engine;
 // 3. loads the XForm in @getodk/xforms-engine and fills it with the household (fieldbase's
 //    answers JSON: {name: value, repeat: [{...}, ...]}) through the engine's API: setValue,
 //    selectValue(s), repeat instances made by jr:count or added;
@@ -16,6 +18,7 @@
 import { createHash } from 'crypto';
 import { readFileSync, writeFileSync } from 'fs';
 import { load, domParser } from './engine.mjs';
+import { fill as generate, snapshot } from './generate.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
   if (a.startsWith('--')) acc.push([a.slice(2), all[i + 1]]);
@@ -70,9 +73,40 @@ const md5 = 'md5:' + createHash('md5').update(formBytes).digest('hex');
 report.download = { status: res.status, md5, hashMatches: md5 === entry.hash };
 if (res.status !== 200 || md5 !== entry.hash) fail(`download: status ${res.status}, md5 ${md5} != ${entry.hash}`);
 
+// 2b. The form's attachments, as Collect fetches them: the manifest (xformsManifest), then
+//     each mediaFile, checked against its md5; the engine loads them as the form's jr:// files.
+const attachments = new Map();
+if (entry.manifestUrl) {
+  if (!/^https?:\/\//.test(entry.manifestUrl)) fail(`manifestUrl ${entry.manifestUrl} is not absolute`);
+  res = await fetch(entry.manifestUrl, { headers });
+  const text = await res.text();
+  if (res.status !== 200) fail(`manifest answered ${res.status}: ${text.slice(0, 300)}`);
+  const MNS = 'http://openrosa.org/xforms/xformsManifest';
+  const doc = domParser.parseFromString(text, 'text/xml');
+  if (doc.documentElement.localName !== 'manifest' || doc.documentElement.namespaceURI !== MNS) fail('manifest root is not {xformsManifest}manifest');
+  report.manifest = [];
+  for (const m of doc.documentElement.getElementsByTagNameNS(MNS, 'mediaFile')) {
+    const get = (n) => m.getElementsByTagNameNS(MNS, n)[0]?.textContent ?? null;
+    const f = { filename: get('filename'), hash: get('hash'), downloadUrl: get('downloadUrl') };
+    const r = await fetch(f.downloadUrl, { headers });
+    const bytes = Buffer.from(await r.arrayBuffer());
+    f.status = r.status;
+    f.hashMatches = 'md5:' + createHash('md5').update(bytes).digest('hex') === f.hash;
+    if (r.status !== 200 || !f.hashMatches) fail(`attachment ${f.filename}: status ${r.status}, hash matches ${f.hashMatches}`);
+    attachments.set(f.filename, { bytes, type: r.headers.get('content-type') });
+    report.manifest.push(f);
+  }
+}
+const fetchAttachment = async (url) => {
+  const name = decodeURIComponent(String(url.href ?? url).replace(/^jr:\/\/[^/]+\//, ''));
+  const a = attachments.get(name);
+  if (!a) return new Response('', { status: 404 });
+  return new Response(a.bytes, { status: 200, headers: { 'Content-Type': a.type || 'application/octet-stream' } });
+};
+
 // 3. Fill it through the engine.
-const household = JSON.parse(readFileSync(args.household, 'utf8'));
-const form = await load(formBytes.toString('utf8'), { deviceID });
+const household = args.household ? JSON.parse(readFileSync(args.household, 'utf8')) : {};
+const form = await load(formBytes.toString('utf8'), { deviceID, fetchAttachment });
 const name = (node) => node.definition.nodeName ?? node.currentState.reference.split('/').pop().replace(/\[.*\]$/, '');
 let set = 0;
 function fill(node, data) {
@@ -106,8 +140,13 @@ function fill(node, data) {
     }
   }
 }
-fill(form.root, household);
-report.answersSet = set;
+if (args.generate === 'yes') {
+  // The differential test's valid interview (generate.mjs).
+  generate(form.root);
+} else {
+  fill(form.root, household);
+  report.answersSet = set;
+}
 
 // 4. Serialise as the engine does and send as Collect does.
 const payload = await form.root.prepareInstancePayload({ payloadType: 'monolithic' });
@@ -116,6 +155,14 @@ if (payload.status !== 'ready') {
   report.violations = (payload.violations || []).map((v) => v.reference ?? JSON.stringify(v));
 }
 const data = payload.data[0];
+if (args.generate === 'yes') {
+  // The answers as fieldbase's JSON, read after serialising: the engine sets end-of-form
+  // values (the end preload and what is computed from it) then.
+  const snap = snapshot(form.root);
+  report.data = snap.data;
+  report.verdicts = snap.verdicts;
+  report.answersSet = snap.fields.length;
+}
 const xmlFile = data.get('xml_submission_file');
 report.xml = await xmlFile.text();
 report.instanceID = payload.submissionMeta?.instanceID ?? null;
