@@ -2,9 +2,12 @@ package indicators
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fieldbase/estimate"
@@ -31,7 +34,12 @@ type Snapshot struct {
 	results map[string]*Result // by request key; at most maxResults
 
 	histOnce sync.Once
-	hist     *histograms // for Counts, made on first use
+	hist     atomic.Pointer[histograms] // for Counts, made on first use
+	// prevHist is the histograms of the snapshot Apply made this one from, if it had them,
+	// and counted the sets of each level (hh, pp) they hold: this snapshot's histograms are
+	// those plus the sets Apply added.
+	prevHist *histograms
+	counted  [2]int
 }
 
 // maxResults bounds the results a snapshot keeps: the 1 + 7 single-dimension
@@ -134,6 +142,10 @@ func (c *Catalog) read(src Source, wantInd, wantDim []bool) (*Snapshot, error) {
 func (s *Snapshot) Apply(removed, added Source) (*Snapshot, error) {
 	ns := &Snapshot{c: s.c, wantInd: s.wantInd, wantDim: s.wantDim, codes: make([]*codebook, len(s.codes)),
 		years: make(map[string]int, len(s.years))}
+	if h := s.hist.Load(); h != nil {
+		ns.prevHist = h
+		ns.counted = [2]int{len(s.hh.setsOrNil()), len(s.pp.setsOrNil())}
+	}
 	for i, cb := range s.codes {
 		ns.codes[i] = cb.clone()
 	}
@@ -212,6 +224,18 @@ func (s *Snapshot) cached(req Request) (*Result, error) {
 	s.mu.Unlock()
 	if res != nil {
 		return res, nil
+	}
+	if s.batchable(req, dims) {
+		all := s.singles()
+		s.mu.Lock()
+		if s.results == nil || len(s.results)+len(all) > maxResults {
+			s.results = map[string]*Result{}
+		}
+		for k, r := range all {
+			s.results[k] = r
+		}
+		s.mu.Unlock()
+		return all[key], nil
 	}
 	if res, err = s.compute(req, inds, dims); err != nil {
 		return nil, err
@@ -414,14 +438,24 @@ func (s *Snapshot) histograms() *histograms {
 			}
 			m *= h.radix[pos]
 		}
-		for i := range h.count {
-			h.count[i] = map[int]int{}
+		from := [2]int{}
+		if p := s.prevHist; p != nil && slices.Equal(p.radix, h.radix) {
+			// The codes did not change: the previous counts stand, plus the new sets.
+			for i := range h.count {
+				h.count[i] = maps.Clone(p.count[i])
+			}
+			from = s.counted
+		} else {
+			for i := range h.count {
+				h.count[i] = map[int]int{}
+			}
 		}
-		for _, l := range []*level{s.hh, s.pp} {
+		s.prevHist = nil // not kept beyond its use
+		for li, l := range []*level{s.hh, s.pp} {
 			if l == nil {
 				continue
 			}
-			for _, set := range l.sets {
+			for _, set := range l.sets[from[li]:] {
 				sign := 1
 				if set.neg {
 					sign = -1
@@ -433,9 +467,16 @@ func (s *Snapshot) histograms() *histograms {
 				}
 			}
 		}
-		s.hist = h
+		s.hist.Store(h)
 	})
-	return s.hist
+	return s.hist.Load()
+}
+
+func (l *level) setsOrNil() []*unitSet {
+	if l == nil {
+		return nil
+	}
+	return l.sets
 }
 
 // unitKeys is each unit's combination of codes.
