@@ -21,9 +21,32 @@ import (
 	"fieldbase/schemas"
 )
 
-// indicatorCatalogJSON holds the shipped indicator catalogs by the form_id they are written
-// for (their "survey" key): a catalog belongs to its survey.
-var indicatorCatalogJSON = catalogsBySurvey(schemas.Catalogs)
+// indicatorCatalogJSON holds the indicator catalogs by the form_id they are written for
+// (their "survey" key): a catalog belongs to its survey. The shipped ones, and those added
+// with AddIndicatorCatalog.
+var indicatorCatalogJSON = struct {
+	sync.RWMutex
+	m map[string][]byte
+}{m: catalogsBySurvey(schemas.Catalogs)}
+
+// AddIndicatorCatalog adds (or replaces) the indicator catalog of the survey its "survey"
+// key names, for this process: a survey installed with `survey add` gets indicators without a
+// new build. The catalog is compiled against each version of the survey when first used.
+func AddIndicatorCatalog(raw []byte) error {
+	var head struct {
+		Survey string `json:"survey"`
+	}
+	if err := json.Unmarshal(raw, &head); err != nil || head.Survey == "" {
+		return fmt.Errorf("indicator catalog: no \"survey\" key naming its survey (%v)", err)
+	}
+	indicatorCatalogJSON.Lock()
+	indicatorCatalogJSON.m[head.Survey] = append([]byte(nil), raw...)
+	indicatorCatalogJSON.Unlock()
+	catalogs.Lock()
+	clear(catalogs.m) // compiled from the old catalog
+	catalogs.Unlock()
+	return nil
+}
 
 func catalogsBySurvey(list [][]byte) map[string][]byte {
 	out := map[string][]byte{}
@@ -54,7 +77,9 @@ type catalogEntry struct {
 // IndicatorCatalog returns the indicator catalog compiled for a survey version, nil (and no
 // error) when no catalog is shipped for its form_id.
 func IndicatorCatalog(sv *form.Survey) (*indicators.Catalog, error) {
-	raw, ok := indicatorCatalogJSON[sv.FormID]
+	indicatorCatalogJSON.RLock()
+	raw, ok := indicatorCatalogJSON.m[sv.FormID]
+	indicatorCatalogJSON.RUnlock()
 	if !ok {
 		return nil, nil
 	}
