@@ -600,7 +600,7 @@ func (b *Bench) readSide(ctx context.Context, c *client, acc *accounts, tokens [
 	} else {
 		return err
 	}
-	var indS, warmS []float64
+	var indS, warmS, indCPU []float64
 	if haveInd {
 		b.notePeak(true)
 		if err := b.firstRead(ctx, c, acc); err != nil {
@@ -614,16 +614,17 @@ func (b *Bench) readSide(ctx context.Context, c *client, acc *accounts, tokens [
 					return err
 				}
 			}
-			var sum time.Duration
+			var sum, cpuSum time.Duration
 			var parts []string
 			for _, by := range dims {
 				path := "/api/indicators?survey=mhs"
 				if by != "" {
 					path += "&by=" + url.QueryEscape(by)
 				}
-				t0 := time.Now()
+				t0, cpu0 := time.Now(), b.srvA.cpu()
 				status, body, err := c.raw(ctx, "GET", path, acc.Analyst.Token, nil)
 				d := time.Since(t0)
+				cpuSum += b.srvA.cpu() - cpu0
 				if err != nil {
 					return err
 				}
@@ -639,6 +640,7 @@ func (b *Bench) readSide(ctx context.Context, c *client, acc *accounts, tokens [
 			what := "after a change"
 			if cold {
 				indS = append(indS, sum.Seconds())
+				indCPU = append(indCPU, cpuSum.Seconds())
 			} else {
 				warmS = append(warmS, sum.Seconds())
 				what = "nothing changed"
@@ -647,6 +649,7 @@ func (b *Bench) readSide(ctx context.Context, c *client, acc *accounts, tokens [
 		}
 		b.figure("indicators_all_dims_s", median(indS), "s")
 		b.figure("indicators_all_dims_unchanged_s", median(warmS), "s")
+		b.figure("indicators_all_dims_server_cpu_s", median(indCPU), "s")
 		b.figure("indicators_peak_rss_mb", b.notePeak(true), "MB")
 	}
 
@@ -680,12 +683,13 @@ func (b *Bench) readSide(ctx context.Context, c *client, acc *accounts, tokens [
 	}
 
 	if haveExp {
-		var expS, peaks []float64
+		var expS, peaks, expCPU []float64
 		for r := 0; r < opt.Runs; r++ {
 			b.notePeak(true)
-			t0 := time.Now()
+			t0, cpu0 := time.Now(), b.srvA.cpu()
 			status, n, err := c.stream(ctx, "/api/export/microdata?survey=mhs", acc.Analyst.Token)
 			d := time.Since(t0)
+			expCPU = append(expCPU, (b.srvA.cpu() - cpu0).Seconds())
 			if err != nil {
 				return err
 			}
@@ -697,6 +701,8 @@ func (b *Bench) readSide(ctx context.Context, c *client, acc *accounts, tokens [
 			b.logf("export run %d: %d bytes in %.2f s, server peak %.0f MB", r+1, n, d.Seconds(), peaks[r])
 		}
 		b.figure("export_100k_s", median(expS), "s")
+		// Server CPU per household: what the export costs whatever else runs on the machine.
+		b.figure("export_server_cpu_us_per_household", median(expCPU)*1e6/float64(approved), "us")
 		b.figure("export_peak_rss_mb", maxOf(peaks), "MB")
 	}
 	return nil

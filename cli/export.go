@@ -78,7 +78,8 @@ func exportCommand(app *pocketbase.PocketBase) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(os.Stderr, "wrote %s in %s; next increment: --since %d\n", out, time.Since(bar.start).Round(time.Millisecond), m.Cursor)
+			fmt.Fprintf(os.Stderr, "wrote %s in %s (%s of CPU); next increment: --since %d\n", out,
+				time.Since(bar.start).Round(time.Millisecond), processCPU().Round(time.Millisecond), m.Cursor)
 			enc := json.NewEncoder(os.Stdout)
 			return enc.Encode(map[string]any{"out": out, "cursor": m.Cursor, "counts": m.Counts, "problem_count": m.ProblemCount})
 		},

@@ -5,6 +5,8 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"syscall"
+	"time"
 )
 
 // startProfiles starts a CPU profile into cpu (when set) and returns the function that stops
@@ -44,4 +46,13 @@ func startProfiles(cpu, mem string) (stop func() error, err error) {
 		}
 		return nil
 	}, nil
+}
+
+// processCPU is the CPU time (user + system) this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

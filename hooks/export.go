@@ -17,7 +17,6 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
-	"fieldbase/design"
 	"fieldbase/disclosure"
 	"fieldbase/export"
 	"fieldbase/form"
@@ -309,7 +308,6 @@ type exportSource struct {
 	withdrawn string // households of the increment outside the statuses, once inside them
 	params    dbx.Params
 	pii       bool
-	tables    map[string]string // repeat -> the table of its rows (members, emigrants), for the totals
 	geo       []string          // the household-level GPS answers, displaced for some readers
 	displace  *displacedGPS     // nil: recorded GPS
 }
@@ -330,16 +328,6 @@ func newExportSource(ctx context.Context, db dbx.Builder, sv *form.Survey, f exp
 	// Left the statuses: a transition out of one of them is in the audit trail.
 	src.withdrawn = base + " AND s.status NOT IN (" + statuses + `) AND EXISTS (SELECT 1 FROM reviews w
 		WHERE w.submission = s.id AND w."from" IN (` + statuses + "))"
-	// The design's roster and emigrants repeats have their rows in their own tables too (the
-	// export reads every repeat from the answers; the tables give the progress bar its totals).
-	d, _ := design.Read(sv)
-	src.tables = map[string]string{}
-	if d.Roster != "" {
-		src.tables[d.Roster] = "members"
-	}
-	if d.Emigrants != "" && d.Emigrants != d.Roster {
-		src.tables[d.Emigrants] = "emigrants"
-	}
 	src.geo = geoKeysOf(sv)
 	return src
 }
@@ -456,30 +444,15 @@ func (src *exportSource) Withdrawn(fn func(*export.Withdrawn) error) error {
 	return rows.Err()
 }
 
-// totals counts the rows each CSV file will have (for a progress bar).
+// totals counts the households (for a progress bar) from an index: no pass over the rows.
+// The other files show their rows without a total (counting them would read every
+// household a second time).
 func (src *exportSource) totals() (map[string]int64, error) {
-	out := map[string]int64{}
-	count := func(file, sql string) error {
-		var n int64
-		if err := src.db.NewQuery(sql).Bind(src.params).WithContext(src.ctx).Row(&n); err != nil {
-			return fmt.Errorf("export: count %s: %w", file, err)
-		}
-		out[file] = n
-		return nil
+	var n int64
+	if err := src.db.NewQuery("SELECT COUNT(*) FROM submissions s WHERE "+src.where).Bind(src.params).WithContext(src.ctx).Row(&n); err != nil {
+		return nil, fmt.Errorf("export: count households: %w", err)
 	}
-	if err := count("households.csv", "SELECT COUNT(*)"+fromSubmissions+"WHERE "+src.where); err != nil {
-		return nil, err
-	}
-	counted := map[string]string{"reviews": "reviews"} // file name -> table
-	for rep, table := range src.tables {
-		counted[rep] = table
-	}
-	for file, t := range counted {
-		if err := count(file+".csv", "SELECT COUNT(*)"+fromSubmissions+"CROSS JOIN "+t+" r ON r.submission = s.id WHERE "+src.where); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return map[string]int64{"households.csv": n}, nil
 }
 
 // exportTempDir is where an export keeps the repeats' files while it reads the households:
