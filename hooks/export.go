@@ -308,8 +308,8 @@ type exportSource struct {
 	withdrawn string // households of the increment outside the statuses, once inside them
 	params    dbx.Params
 	pii       bool
-	geo       []string          // the household-level GPS answers, displaced for some readers
-	displace  *displacedGPS     // nil: recorded GPS
+	geo       []string      // the household-level GPS answers, displaced for some readers
+	displace  *displacedGPS // nil: recorded GPS
 }
 
 func newExportSource(ctx context.Context, db dbx.Builder, sv *form.Survey, f export.Filter, cursor int64) *exportSource {
@@ -449,7 +449,7 @@ func (src *exportSource) Withdrawn(fn func(*export.Withdrawn) error) error {
 // household a second time).
 func (src *exportSource) totals() (map[string]int64, error) {
 	var n int64
-	if err := src.db.NewQuery("SELECT COUNT(*) FROM submissions s WHERE "+src.where).Bind(src.params).WithContext(src.ctx).Row(&n); err != nil {
+	if err := src.db.NewQuery("SELECT COUNT(*) FROM submissions s WHERE " + src.where).Bind(src.params).WithContext(src.ctx).Row(&n); err != nil {
 		return nil, fmt.Errorf("export: count households: %w", err)
 	}
 	return map[string]int64{"households.csv": n}, nil
