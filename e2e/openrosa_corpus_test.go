@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -186,7 +188,7 @@ func TestOpenRosaCorpusSurveys(t *testing.T) {
 		}
 	}
 	base := or.appTokenURL()
-	agreed := 0
+	agreed, mediaForms := 0, 0
 	var table strings.Builder
 	for _, c := range forms {
 		name := filepath.Base(c.file)
@@ -208,7 +210,18 @@ func TestOpenRosaCorpusSurveys(t *testing.T) {
 		}
 		body, _ := json.Marshal(map[string]any{"device_id": "collect:e2e", "app_version": "e2e", "submissions": []any{env}})
 		js.must("POST", "/api/sync/push", js.enum, body, 200)
+		// The engine's files: in the OpenRosa POST; uploaded after the push on the JSON side.
+		for _, file := range rep.Files {
+			b, _ := base64.StdEncoding.DecodeString(file.Base64)
+			js.must("PUT", "/api/sync/submissions/"+id+"/attachments/"+url.PathEscape(file.Name), js.enum, b, 201)
+		}
 		got, want := or.storedHousehold(id), js.storedHousehold(id)
+		got["attachments"] = or.must("GET", "/api/sync/submissions/"+id+"/attachments", or.enum, nil, 200)
+		want["attachments"] = js.must("GET", "/api/sync/submissions/"+id+"/attachments", js.enum, nil, 200)
+		if atts := got["attachments"].(map[string]any); len(rep.Files) > 0 && (len(atts["missing"].([]any)) > 0 || len(atts["attachments"].([]any)) != len(rep.Files)) {
+			t.Errorf("%s: the engine attached %d files; the server has %v", name, len(rep.Files), atts)
+		}
+		mediaForms += min(len(rep.Files), 1)
 		var diffs []string
 		for k := range want {
 			if k == "content_hash" || k == "head_key" {
@@ -236,5 +249,8 @@ func TestOpenRosaCorpusSurveys(t *testing.T) {
 			fmt.Fprintf(&table, "    engine %s; fieldbase: %.500s\n", rep.Payload, e)
 		}
 	}
-	t.Logf("real-client test on %d corpus surveys, %d stored alike by both doors:\n%s", len(forms), agreed, table.String())
+	if mediaForms == 0 {
+		t.Errorf("no chosen corpus form had a media question the engine attached a file to")
+	}
+	t.Logf("real-client test on %d corpus surveys (%d with attachments), %d stored alike by both doors:\n%s", len(forms), mediaForms, agreed, table.String())
 }

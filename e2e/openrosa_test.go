@@ -79,7 +79,11 @@ type collectReport struct {
 	}
 	AnswersSet int
 	Data       map[string]any // --generate: the answers the engine made, as fieldbase's JSON
-	Manifest   []struct {
+	Files      []struct {     // --generate: the files the engine attached
+		Name, MD5, Base64 string
+		Size              int
+	}
+	Manifest []struct {
 		Filename    string
 		HashMatches bool
 	}

@@ -7,6 +7,8 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/pocketbase/pocketbase/apis"
@@ -25,6 +27,50 @@ func (s *Server) mediaRoutes(api *router.RouterGroup[*core.RequestEvent]) {
 	g.GET("/{name}", s.attachmentDownload)
 	// The upload reads its body under MaxAttachmentBytes itself, answering 413 with the limit.
 	g.PUT("/{name}", s.attachmentUpload).Unbind(apis.DefaultBodyLimitMiddlewareId)
+	// A survey version's own files (choice lists, pulldata tables, label media), which a
+	// device needs with the definition it pulls.
+	api.GET("/sync/surveys/{form}/{version}/files", s.surveyFilesList)
+	api.GET("/sync/surveys/{form}/{version}/files/{name}", s.surveyFileDownload)
+}
+
+// syncSurveyFiles checks the caller (enumerators and supervisors, as the survey_files
+// collection's rule) and finds the survey version's files.
+func (s *Server) syncSurveyFiles(e *core.RequestEvent) (string, int, []surveyFile, error) {
+	if _, err := requireRole(e, RoleEnumerator, RoleSupervisor, RoleSuperuser); err != nil {
+		return "", 0, nil, err
+	}
+	formID := e.Request.PathValue("form")
+	v, err := strconv.Atoi(e.Request.PathValue("version"))
+	sv, ok := s.Surveys.Survey(formID, v)
+	if err != nil || !ok {
+		return "", 0, nil, apiError(http.StatusNotFound, fmt.Sprintf("no survey %q version %q on this server", truncate(formID, 100), truncate(e.Request.PathValue("version"), 20)))
+	}
+	files, err := surveyFilesOf(s.app, sv.RecordID)
+	return formID, v, files, err
+}
+
+func (s *Server) surveyFilesList(e *core.RequestEvent) error {
+	formID, v, files, err := s.syncSurveyFiles(e)
+	if err != nil {
+		return err
+	}
+	list := make([]map[string]any, len(files))
+	for i, f := range files {
+		list[i] = map[string]any{"name": f.Name, "size": f.Size, "md5": f.MD5,
+			"url": "/api/sync/surveys/" + url.PathEscape(formID) + "/" + strconv.Itoa(v) + "/files/" + url.PathEscape(f.Name)}
+	}
+	return e.JSON(http.StatusOK, map[string]any{"form_id": formID, "version": v, "files": list})
+}
+
+func (s *Server) surveyFileDownload(e *core.RequestEvent) error {
+	formID, v, files, err := s.syncSurveyFiles(e)
+	if err != nil {
+		return err
+	}
+	if ok, err := s.serveSurveyFile(e, files); ok || err != nil {
+		return err
+	}
+	return apiError(http.StatusNotFound, fmt.Sprintf("survey %s version %d has no file %q", formID, v, truncate(e.Request.PathValue("name"), 100)))
 }
 
 func (s *Server) attachmentsList(e *core.RequestEvent) error {

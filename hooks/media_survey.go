@@ -218,21 +218,30 @@ func (s *Server) orSurveyFile(e *core.RequestEvent) error {
 	if err != nil {
 		return orFail(e, err)
 	}
+	openrosa.SetHeaders(e.Response.Header(), timeNow(), OpenRosaMaxSubmission)
+	if ok, err := s.serveSurveyFile(e, stored); ok || err != nil {
+		return err
+	}
+	return orMessage(e, http.StatusNotFound, "this form has no attachment "+strconv.Quote(truncate(e.Request.PathValue("name"), 100)))
+}
+
+// serveSurveyFile answers the file of the path's {name} among files; false when there is
+// no such file.
+func (s *Server) serveSurveyFile(e *core.RequestEvent, files []surveyFile) (bool, error) {
 	name := e.Request.PathValue("name")
-	for _, sf := range stored {
+	for _, sf := range files {
 		if sf.Name != name {
 			continue
 		}
 		b, err := readSurveyFile(s.app, sf)
 		if err != nil {
-			return err
+			return true, err
 		}
-		openrosa.SetHeaders(e.Response.Header(), timeNow(), OpenRosaMaxSubmission)
 		e.Response.Header().Set("Content-Disposition", "attachment; filename="+quoteFilename(name))
 		e.Response.Header().Set("Cache-Control", "private, no-store")
-		return e.Blob(http.StatusOK, surveyFileType(name, b), b)
+		return true, e.Blob(http.StatusOK, surveyFileType(name, b), b)
 	}
-	return orMessage(e, http.StatusNotFound, "this form has no attachment "+strconv.Quote(truncate(name, 100)))
+	return false, nil
 }
 
 // surveyFileType is the Content-Type ODK's engines read an attachment's format from.

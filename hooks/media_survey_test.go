@@ -151,3 +151,33 @@ func TestSurveyFilesManifest(t *testing.T) {
 		}
 	}
 }
+
+// TestSurveyFilesSyncAPI: a JSON device lists and downloads its survey version's files.
+func TestSurveyFilesSyncAPI(t *testing.T) {
+	s := newServer(t)
+	csv := installVillages(t, s)
+	code, out := s.do("GET", "/api/sync/surveys/mhs_villages/1/files", "enumA1", nil)
+	files, _ := out["files"].([]any)
+	if code != 200 || len(files) != 2 {
+		t.Fatalf("list: %d %v", code, out)
+	}
+	v := files[1].(map[string]any)
+	if v["name"] != "villages.csv" || v["md5"] != strings.TrimPrefix(openrosa.MD5(csv), "md5:") {
+		t.Errorf("entry: %v", v)
+	}
+	c, hdr, body := s.get(t, v["url"].(string), "supB")
+	if c != 200 || !bytes.Equal(body, csv) || hdr.Get("Content-Type") != "text/csv" {
+		t.Errorf("download: %d %s", c, hdr.Get("Content-Type"))
+	}
+	for who, want := range map[string]int{"analyst": 403, "": 401} {
+		if c, _, _ := s.get(t, v["url"].(string), who); c != want {
+			t.Errorf("%q downloads: %d, want %d", who, c, want)
+		}
+	}
+	if c, _ := s.do("GET", "/api/sync/surveys/nope/1/files", "enumA1", nil); c != 404 {
+		t.Errorf("unknown survey: %d", c)
+	}
+	if c, _ := s.do("GET", "/api/sync/surveys/mhs_villages/1/files/x.csv", "enumA1", nil); c != 404 {
+		t.Errorf("unknown file: %d", c)
+	}
+}

@@ -18,7 +18,7 @@
 import { createHash } from 'crypto';
 import { readFileSync, writeFileSync } from 'fs';
 import { load, domParser } from './engine.mjs';
-import { fill as generate, snapshot } from './generate.mjs';
+import { fill as generate, snapshot, attachFiles } from './generate.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
   if (a.startsWith('--')) acc.push([a.slice(2), all[i + 1]]);
@@ -143,6 +143,7 @@ function fill(node, data) {
 if (args.generate === 'yes') {
   // The differential test's valid interview (generate.mjs).
   generate(form.root);
+  attachFiles(form.root);
 } else {
   fill(form.root, household);
   report.answersSet = set;
@@ -162,6 +163,13 @@ if (args.generate === 'yes') {
   report.data = snap.data;
   report.verdicts = snap.verdicts;
   report.answersSet = snap.fields.length;
+}
+// The files the engine attached to the submission (every FormData part but the XML).
+report.files = [];
+for (const [part, v] of data.entries()) {
+  if (part === 'xml_submission_file' || typeof v === 'string') continue;
+  const bytes = Buffer.from(await v.arrayBuffer());
+  report.files.push({ name: v.name, md5: createHash('md5').update(bytes).digest('hex'), size: bytes.length, base64: bytes.toString('base64') });
 }
 const xmlFile = data.get('xml_submission_file');
 report.xml = await xmlFile.text();

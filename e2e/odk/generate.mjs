@@ -2,7 +2,8 @@
 // differential test) and collect.mjs --generate (the real-client test on corpus forms):
 // fill() answers every relevant question with a value of its type (the first option of a
 // select, two rows in each repeat the enumerator controls); snapshot() reads the engine's
-// state back as fieldbase's answers JSON with the engine's verdicts.
+// state back as fieldbase's answers JSON with the engine's verdicts. attachFiles() gives
+// every relevant upload question (image, audio, video, file) a small file, as a camera would.
 export const name = (node) => node.definition.nodeName ?? node.currentState.reference.split('/').pop().replace(/\[.*\]$/, '');
 export const leafTypes = new Set(['input', 'select', 'range', 'rank', 'trigger', 'upload', 'note', 'model-value']);
 
@@ -88,8 +89,9 @@ export function snapshot(root) {
           if (vs.required && !vs.required.valid) verdicts[p] = 'required';
           else if (vs.constraint && !vs.constraint.valid) verdicts[p] = 'constraint';
         }
-        if (t === 'note' || t === 'trigger' || t === 'upload') continue;
-        const v = c.currentState.instanceValue;
+        if (t === 'note' || t === 'trigger') continue;
+        const v = c.currentState.instanceValue; // an upload's: the attached file's name, if any
+        if (t === 'upload' && typeof v !== 'string') continue;
         if (v === undefined || v === null || v === '' || !rel) continue;
         if (t === 'model-value') { out[n] = v; continue; }
         const vt = c.valueType;
@@ -108,3 +110,17 @@ export function leaves(root, pred) {
   return out;
 }
 
+
+// attachFiles sets a file on every relevant upload question and returns them by the name
+// the engine gives the answer (its instance value).
+export function attachFiles(root) {
+  const files = [];
+  walk(root, (n) => {
+    if (n.nodeType !== 'upload' || !n.currentState.relevant || n.currentState.readonly) return;
+    const i = files.length + 1;
+    const file = new File([`fieldbase e2e attachment ${i} `.repeat(40 * i)], `media-${i}.jpg`, { type: 'image/jpeg' });
+    n.setValue(file);
+    files.push(n);
+  });
+  return files;
+}
