@@ -26,7 +26,7 @@ func TestPushIsOneDurableCommitPerRequest(t *testing.T) {
 	for i := range hh {
 		items[i] = hh[i]
 	}
-	before := store.DB.Syncs()
+	before, retries := store.DB.Syncs(), store.DB.Retries()
 	code, body := s.do("POST", "/api/sync/push", "enumA1", push(items...))
 	if code != 200 {
 		t.Fatalf("push: %d %v", code, body)
@@ -38,6 +38,9 @@ func TestPushIsOneDurableCommitPerRequest(t *testing.T) {
 	}
 	if n := store.DB.Syncs() - before; n != 1 {
 		t.Fatalf("a push of 30 households made %d durable commits, want 1", n)
+	}
+	if n := store.DB.Retries() - retries; n != 0 {
+		t.Fatalf("a push where nothing fails was run again with savepoints %d times", n)
 	}
 	// A resend of the same bytes writes nothing and syncs nothing.
 	before = store.DB.Syncs()
@@ -193,7 +196,7 @@ func TestConcurrentWritesShareOneDurableCommit(t *testing.T) {
 		finished <- s.App.RunInTransaction(func(core.App) error { close(held); <-release; return nil })
 	}()
 	<-held
-	syncs := store.DB.Syncs()
+	syncs, retries := store.DB.Syncs(), store.DB.Retries()
 	type answer struct {
 		req    request
 		status int
@@ -264,6 +267,10 @@ func TestConcurrentWritesShareOneDurableCommit(t *testing.T) {
 	}
 	if n := store.DB.Syncs() - syncs; n != 1 {
 		t.Fatalf("%d concurrent write requests made %d durable commits, want 1 (one group)", len(reqs), n)
+	}
+	// The group ran fast (no savepoints), met the failure, and ran again with savepoints.
+	if n := store.DB.Retries() - retries; n != 1 {
+		t.Fatalf("the group was run again %d times, want 1", n)
 	}
 	// Everything answered created is there (read from the read pool, as every reader does).
 	stored := map[string]bool{}

@@ -91,11 +91,22 @@ func (s *Store) PushAll(ctx context.Context, c Caller, raws []json.RawMessage) (
 	// shared with other requests, and a statement interrupted because this device hung up
 	// would end the transaction for all of them (SQLite rolls back an interrupted write).
 	wctx := context.WithoutCancel(ctx)
+	// The store may run this function twice (a fast run without savepoints, then, if a write
+	// failed, a careful one): each run starts from the rows as prepared.
+	prepared := make([]row, len(rows))
+	for i, r := range rows {
+		if r != nil {
+			prepared[i] = *r
+		}
+	}
 	werr := s.DB.WriteItems(ctx, pending, func(tx *store.Tx) error {
+		written = written[:0]
 		for i, r := range rows {
 			if r == nil {
 				continue
 			}
+			*r = prepared[i]
+			outs[i], errs[i] = Outcome{}, nil
 			var out Outcome
 			err := tx.Savepoint(wctx, func() error {
 				var err error
@@ -199,6 +210,7 @@ func (s *Store) prepare(ctx context.Context, c Caller, raw json.RawMessage, rawH
 	if why := tooLarge(sub.dataJSON, sub.piiJSON); why != "" {
 		return nil, refused(id, "data", "submission too large to store: "+why), nil
 	}
+	sub.members, sub.emigrants = rosterRows(sub, sv.Form.FormID)
 	return sub, Outcome{}, nil
 }
 

@@ -32,6 +32,11 @@ type row struct {
 	duplicateOf        string
 	conflictOf         string
 	supersedes         string
+
+	// The roster rows, built with their JSON before the write transaction (rosterRows):
+	// the transaction is PocketBase's only writer, so what can be done outside it is.
+	members   []store.Member
+	emigrants []store.Emigrant
 }
 
 func insert(ctx context.Context, tx *store.Tx, r *row) error {
@@ -66,28 +71,15 @@ func insert(ctx context.Context, tx *store.Tx, r *row) error {
 	if r.summary.HasGPS {
 		sub.Lat, sub.Lon, sub.GPSAccuracy = r.summary.Lat, r.summary.Lon, r.summary.Accuracy
 	}
-	memberPII := design.Rows(r.pii, d.Roster)
-	mrows := make([]store.Member, len(members))
-	for i, m := range members {
-		mrow, _ := m.(map[string]any)
-		mr := store.Member{ID: NewID(), Submission: r.id, FormID: sub.FormID, Status: r.status, Line: d.Line(mrow, i),
-			Rel: fit(str(mrow, d.RosterRel), 4), Sex: fit(str(mrow, d.RosterSex), 4), Age: num(mrow, d.RosterAge),
-			MigStatus: fit(str(mrow, d.RosterMig), 10), Data: jsonText(mrow)}
-		if i < len(r.memberFacts) {
-			mr.Facts = r.memberFacts[i]
-		}
-		if i < len(memberPII) {
-			mr.PII = jsonText(memberPII[i])
-		}
-		mrows[i] = mr
+	if r.members == nil && r.emigrants == nil {
+		r.members, r.emigrants = rosterRows(r, sub.FormID)
 	}
-	emigrants := design.Rows(r.data, d.Emigrants)
-	erows := make([]store.Emigrant, len(emigrants))
-	for i, e := range emigrants {
-		erow, _ := e.(map[string]any)
-		erows[i] = store.Emigrant{ID: NewID(), Submission: r.id, FormID: sub.FormID, Status: r.status, Line: i + 1,
-			Sex: fit(str(erow, d.EmigrantSex), 4), Age: num(erow, d.EmigrantAge), Country: fit(str(erow, d.EmigrantCountry), 8),
-			YearLeft: num(erow, d.EmigrantYearLeft), Reason: fit(str(erow, d.EmigrantReason), 20), Data: jsonText(erow)}
+	mrows, erows := r.members, r.emigrants
+	for i := range mrows {
+		mrows[i].Status = r.status
+	}
+	for i := range erows {
+		erows[i].Status = r.status
 	}
 	return tx.InsertSubmission(ctx, sub, mrows, erows)
 }

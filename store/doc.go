@@ -8,8 +8,8 @@
 // is busy are run by one leader in ONE transaction on PocketBase's single writer
 // connection, each Write in a SAVEPOINT of its own and each household in a nested one
 // (Tx.Savepoint), so every household stays all-or-nothing and independent of the others;
-// the group is committed with PRAGMA synchronous=FULL, one WAL sync for all of it, and no
-// Write returns before the sync that covers it.
+// the group is committed and its WAL synced once (walsync.go: after the writer connection
+// is handed to the next group), and no Write returns before the sync that covers it.
 //
 // The package speaks database/sql to the SQLite file PocketBase opened; it does not import
 // PocketBase (hooks/ hands it the two connection pools).

@@ -10,11 +10,12 @@ import (
 
 // Group commit. Every Write (a JSON push request, one OpenRosa submission) is queued; one
 // writer at a time, the leader, takes the writer connection, then every Write queued by
-// then (up to maxGroupItems households), runs each in a SAVEPOINT of its own inside ONE
-// transaction, commits it with one WAL sync, and only then answers each of them. While a
-// group syncs (~4 ms on a plain disk), the next requests queue up and become the next
+// then (up to maxGroupItems households), runs them all in ONE transaction (each as if in a
+// savepoint of its own), commits it, syncs the WAL once, and only then answers each of
+// them. While a group commits and syncs, the next requests queue up and become the next
 // group, so N concurrent requests pay for far fewer than N syncs, and none is answered
-// before the sync that covers it.
+// before the sync that covers it. The sync itself is done after the writer connection is
+// handed on (walsync.go), so the disk's latency delays the answers, not the next group.
 //
 // The leader is a request's own goroutine (no goroutine outlives the requests): it leads
 // the group that holds its own Write and then hands the lead to the oldest Write still
@@ -44,12 +45,14 @@ type groupQueue struct {
 }
 
 // Write runs fn in the next group commit and returns once that group's transaction is
-// committed with the WAL synced to disk (PRAGMA synchronous=FULL for the commit; the
-// connection's own level is restored afterwards, so PocketBase's other writes keep theirs).
-// When Write returns nil, what fn wrote survives a power cut.
+// committed and the WAL synced to disk. When Write returns nil, what fn wrote survives a
+// power cut. (PocketBase's own writes keep their synchronous level: NORMAL.)
 //
-// fn runs in a SAVEPOINT of its own: when it returns an error, what it wrote is undone and
-// the other Writes of the group are kept. When the whole group fails (the commit, or the
+// fn runs as if in a SAVEPOINT of its own: when it returns an error, what it wrote is undone
+// and the other Writes of the group are kept. (A group is first run without savepoints,
+// which are costly; if anything in it fails, it is rolled back whole and run again with
+// them. So fn may run twice: it must start from the same state each time, and keep nothing
+// of a run that failed.) When the whole group fails (the commit, or the
 // database ending the transaction itself: ErrTxLost), every Write of it returns the error
 // and nothing of any of them is stored. fn runs on the leader's goroutine with ctx's values
 // but not its cancellation: once a group has begun, a client that hangs up does not undo
@@ -80,10 +83,16 @@ func (s *Store) WriteItems(ctx context.Context, items int, fn func(*Tx) error) e
 	return (<-j.done).err
 }
 
-// leadGroup takes the writer connection, then the queued Writes, and commits them.
+// leadGroup takes the writer connection, then the queued Writes, commits them, hands the
+// lead on, syncs the WAL (walsync.go) and answers them.
 func (s *Store) leadGroup() {
 	g := &s.group
-	defer func() {
+	handedOn := false
+	handOn := func() {
+		if handedOn {
+			return
+		}
+		handedOn = true
 		g.mu.Lock()
 		if len(g.queue) == 0 {
 			g.leading = false
@@ -91,9 +100,10 @@ func (s *Store) leadGroup() {
 			g.queue[0].done <- groupResult{lead: true}
 		}
 		g.mu.Unlock()
-	}()
+	}
+	defer handOn()
 	// The connection first: while the leader waits for it (a review holds it, or the
-	// previous group is syncing), more Writes join this group.
+	// previous group is committing), more Writes join this group.
 	conn, err := s.w.Conn(context.Background())
 	g.mu.Lock()
 	n, items := 0, 0
@@ -109,13 +119,23 @@ func (s *Store) leadGroup() {
 		answer(jobs, fmt.Errorf("store: writer connection: %w", err))
 		return
 	}
-	defer conn.Close()
 	errs, committed, err := s.commitGroup(conn, jobs)
+	conn.Close()
+	// The next group may write while this one's WAL is being synced.
+	handOn()
 	if err != nil {
 		answer(jobs, err)
 		return
 	}
 	if committed {
+		if s.wal != "" {
+			if err := syncWAL(s.wal); err != nil {
+				// Committed but not known to be on disk: the devices must send again (a
+				// resend of what is stored is answered exists).
+				answer(jobs, err)
+				return
+			}
+		}
 		s.syncs.Add(1)
 	}
 	for i, j := range jobs {
@@ -129,56 +149,90 @@ func answer(jobs []*groupJob, err error) {
 	}
 }
 
-// commitGroup runs the jobs in one transaction, each in its own savepoint, and commits it
-// durably. errs[i] is job i's own failure (its writes undone); err fails the whole group.
-// committed is false when no job ran (all their callers were gone): nothing to sync.
+// commitGroup runs the jobs in one transaction and commits it durably: first fast, with no
+// savepoints; should any write fail, the transaction is rolled back whole and the jobs run
+// again, each in a savepoint of its own and each household in a nested one, so that what
+// failed is undone alone. errs[i] is job i's own failure (its writes undone); err fails the
+// whole group. committed is false when no job ran (all their callers were gone).
 func (s *Store) commitGroup(conn *sql.Conn, jobs []*groupJob) (errs []error, committed bool, err error) {
-	ctx := context.Background()
-	var level int
-	if err := conn.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&level); err != nil {
-		return nil, false, fmt.Errorf("store: read synchronous: %w", err)
-	}
-	// The level cannot change inside a transaction: set it before BEGIN.
-	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = FULL"); err != nil {
-		return nil, false, fmt.Errorf("store: synchronous=FULL: %w", err)
-	}
-	defer conn.ExecContext(ctx, fmt.Sprintf("PRAGMA synchronous = %d", level))
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, false, fmt.Errorf("store: begin: %w", err)
-	}
-	// A panic in one Write must not leave the others waiting forever: the whole group is
-	// rolled back and answered with an error (the panicking request's handler then sees
-	// the error instead of the panic).
-	defer func() {
-		if p := recover(); p != nil {
-			tx.Rollback()
-			errs, committed, err = nil, false, fmt.Errorf("store: a write of the group panicked: %v", p)
-		}
-	}()
-	t := &Tx{s: s, tx: tx}
+	live := make([]bool, len(jobs))
 	errs = make([]error, len(jobs))
 	ran := 0
 	for i, j := range jobs {
 		if err := j.ctx.Err(); err != nil {
-			errs[i] = err // the caller is gone: nothing of it is written
+			errs[i] = err // the caller is gone before its group began: nothing of it is written
 			continue
 		}
-		jctx := context.WithoutCancel(j.ctx)
-		err := t.savepoint(jctx, &s.ws.writeSP, func() error { return j.fn(t) })
-		if errors.Is(err, ErrTxLost) {
-			tx.Rollback()
-			return nil, false, err
-		}
-		errs[i] = err
+		live[i] = true
 		ran++
 	}
 	if ran == 0 {
-		tx.Rollback()
 		return errs, false, nil
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, false, fmt.Errorf("store: commit: %w", err)
+	if s.wal == "" {
+		// No WAL file to sync after the commit: COMMIT syncs (the level cannot change inside
+		// a transaction, so it is set before BEGIN and restored after).
+		ctx := context.Background()
+		var level int
+		if err := conn.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&level); err != nil {
+			return nil, false, fmt.Errorf("store: read synchronous: %w", err)
+		}
+		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = FULL"); err != nil {
+			return nil, false, fmt.Errorf("store: synchronous=FULL: %w", err)
+		}
+		defer conn.ExecContext(ctx, fmt.Sprintf("PRAGMA synchronous = %d", level))
+	}
+	retry, err := s.runGroup(conn, jobs, live, errs, false)
+	if err == nil && retry {
+		s.retries.Add(1)
+		_, err = s.runGroup(conn, jobs, live, errs, true)
+	}
+	if err != nil {
+		return nil, false, err
 	}
 	return errs, true, nil
+}
+
+// runGroup is one run of the jobs in a transaction; it commits unless the fast run asks for
+// a careful one (retry), after rolling back.
+func (s *Store) runGroup(conn *sql.Conn, jobs []*groupJob, live []bool, errs []error, careful bool) (retry bool, err error) {
+	ctx := context.Background()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("store: begin: %w", err)
+	}
+	// A panic in one Write must not leave the others waiting forever: the whole group is
+	// rolled back and answered with an error.
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback()
+			retry, err = false, fmt.Errorf("store: a write of the group panicked: %v", p)
+		}
+	}()
+	t := &Tx{s: s, tx: tx, careful: careful}
+	for i, j := range jobs {
+		if !live[i] {
+			continue
+		}
+		jctx := context.WithoutCancel(j.ctx)
+		var err error
+		if careful {
+			err = t.savepoint(jctx, &s.ws.writeSP, func() error { return j.fn(t) })
+		} else {
+			err = t.fast(func() error { return j.fn(t) })
+		}
+		if !careful && (t.retry || err != nil) {
+			tx.Rollback()
+			return true, nil
+		}
+		if errors.Is(err, ErrTxLost) {
+			tx.Rollback()
+			return false, err
+		}
+		errs[i] = err
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("store: commit: %w", err)
+	}
+	return false, nil
 }

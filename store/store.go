@@ -16,8 +16,10 @@ type Store struct {
 	ws   writeStmts
 	rs   readStmts
 
-	syncs   atomic.Int64 // commits made durable (synchronous=FULL), for tests and the bench
+	wal     string       // the WAL file the leader syncs after a commit ("": commit with synchronous=FULL)
+	syncs   atomic.Int64 // group commits made durable, for tests and the bench
 	waiting atomic.Int64 // Writes queued for a group (Waiting)
+	retries atomic.Int64 // groups run again with savepoints (Retries)
 	group   groupQueue
 }
 
@@ -102,6 +104,12 @@ func Open(ctx context.Context, writer, reader *sql.DB) (*Store, error) {
 		}
 		*st.dst = p
 	}
+	wal, err := walPath(ctx, writer)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.wal = wal
 	return s, nil
 }
 
@@ -132,6 +140,9 @@ func (s *Store) Close() {
 // Write of its group.
 func (s *Store) Syncs() int64 { return s.syncs.Load() }
 
+// Retries counts the groups that were run again with savepoints because a write failed.
+func (s *Store) Retries() int64 { return s.retries.Load() }
+
 // Waiting is how many Writes are queued for a group that has not begun (for tests that
 // make requests meet in one group).
 func (s *Store) Waiting() int { return int(s.waiting.Load()) }
@@ -144,15 +155,44 @@ var ErrTxLost = errors.New("store: the database rolled the transaction back")
 type Tx struct {
 	s  *Store
 	tx *sql.Tx
+
+	// careful: savepoints are real. A group is first run without them (fast: a savepoint
+	// copies every page a household touches into SQLite's sub-journal, a third of a push's
+	// CPU); should anything in it fail, the whole group is rolled back and run again with
+	// them (see commitGroup), so what fails is undone alone.
+	careful bool
+	retry   bool // set in the fast run when something failed: run the group again carefully
 }
+
+// errRetry ends the fast run of a group: it wraps ErrTxLost so that every caller stops
+// writing at once, as it would if the database had ended the transaction.
+var errRetry = fmt.Errorf("%w: a write failed in the fast run; the group runs again with savepoints", ErrTxLost)
 
 func (t *Tx) stmt(ctx context.Context, st *sql.Stmt) *sql.Stmt { return t.tx.StmtContext(ctx, st) }
 
 // Savepoint runs fn so that what it wrote is undone when it fails, and only that: the rest
 // of the transaction stays. It returns fn's error, or ErrTxLost (wrapped) when the database
 // rolled back the whole transaction, after which nothing more can be written in it.
+//
+// Savepoint may be run twice (see Store.Write): fn must not keep state of a run that failed.
 func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
+	if !t.careful {
+		return t.fast(fn)
+	}
 	return t.savepoint(ctx, &t.s.ws.itemSP, fn)
+}
+
+// fast runs fn without a savepoint; a failure turns into errRetry (the group is rolled back
+// and run again carefully).
+func (t *Tx) fast(fn func() error) error {
+	if t.retry {
+		return errRetry
+	}
+	if err := fn(); err != nil {
+		t.retry = true
+		return fmt.Errorf("%w (%v)", errRetry, err)
+	}
+	return nil
 }
 
 func (t *Tx) savepoint(ctx context.Context, sp *savepointStmts, fn func() error) error {
