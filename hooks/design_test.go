@@ -3,6 +3,7 @@ package hooks_test
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -140,5 +141,42 @@ func TestSurveyWithoutDesign(t *testing.T) {
 	c, _, msg := s.get(t, "/api/indicators?survey=chk", "analyst")
 	if c != 404 || !bytes.Contains(msg, []byte("has no indicator catalog; survey chk declares no psu and no weight in its settings")) {
 		t.Fatalf("indicators of a survey without design: %d %s", c, msg)
+	}
+}
+
+// TestExportKeepsDroppedQuestions: version 2 of the checklist drops `staff` and asks
+// `visitors`; the export has one households file with both columns, each household's answer
+// in its own version's column, and `where` (sensitive from version 2 on) left out of an
+// export without personal data for both versions.
+func TestExportKeepsDroppedQuestions(t *testing.T) {
+	s := newServer(t)
+	v2 := strings.NewReplacer(`"version": 1`, `"version": 2`,
+		`{"type": "integer", "name": "staff", "label": "Staff present", "required": "yes", "constraint": ". >= 0"}`,
+		`{"type": "integer", "name": "visitors", "label": "Visitors today"}`,
+		`"label": "Location"}`, `"label": "Location", "sensitive": "yes"}`).Replace(checklist)
+	for _, def := range []string{checklist, v2} {
+		if _, err := hooks.InstallSurvey(s.App, []byte(def)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := func(version int, data map[string]any) map[string]any {
+		data["office"], data["where"] = "Dhangadhi", map[string]any{"lat": 28.7, "lon": 80.6, "accuracy": 3}
+		return map[string]any{"id": uuid.NewString(), "survey": "chk", "version": version, "device_id": "tab-chk",
+			"started_at": "2026-11-30T08:00:00Z", "completed_at": "2026-11-30T08:10:00Z", "data": data}
+	}
+	ids := exPush(t, s, "enumA1", []map[string]any{env(1, map[string]any{"staff": 4}), env(2, map[string]any{"visitors": 9})})
+	exReview(t, s, "supA", "approve", ids)
+	x, _ := exportOK(t, s, "analyst", "survey=chk")
+	got := map[string]string{}
+	for _, r := range x.rows["households.csv"] {
+		got[r["version"]] = r["staff"] + "/" + r["visitors"]
+	}
+	if got["1"] != "4/" || got["2"] != "/9" {
+		t.Fatalf("staff/visitors by version: %v (header %v)", got, x.header["households.csv"])
+	}
+	for _, col := range x.header["households.csv"] {
+		if strings.HasPrefix(col, "where") {
+			t.Fatalf("a column of a question sensitive in version 2 is in an export without personal data: %s", col)
+		}
 	}
 }
