@@ -36,7 +36,7 @@ type savepointStmts struct{ begin, rollbackTo, release *sql.Stmt }
 
 // Statements on the read pool (each pooled connection prepares them once).
 type readStmts struct {
-	byUUID, uuidOf, assignment *sql.Stmt
+	byUUID, uuidOf, assignment, byRawHash *sql.Stmt
 }
 
 const (
@@ -93,6 +93,7 @@ func Open(ctx context.Context, writer, reader *sql.DB) (*Store, error) {
 	}{
 		{&s.rs.byUUID, byUUIDSQL},
 		{&s.rs.uuidOf, uuidOfSQL},
+		{&s.rs.byRawHash, byRawHashSQL(1)},
 		{&s.rs.assignment, `SELECT survey, enumerator, a_psu, a_dwelling, a_stratum, a_region, a_urban, a_weight
 			FROM assignments WHERE id = ?`},
 	}
@@ -129,7 +130,7 @@ func (s *Store) Close() {
 		s.ws.insertSubmission, s.ws.insertMember, s.ws.insertEmigrant, s.ws.insertReview,
 		s.ws.supersedeSubmission, s.ws.supersedeMembers, s.ws.supersedeEmigrants, s.ws.nextSubmSeq,
 		s.ws.itemSP.begin, s.ws.itemSP.release, s.ws.itemSP.rollbackTo,
-		s.ws.writeSP.begin, s.ws.writeSP.release, s.ws.writeSP.rollbackTo, s.rs.byUUID, s.rs.uuidOf, s.rs.assignment} {
+		s.ws.writeSP.begin, s.ws.writeSP.release, s.ws.writeSP.rollbackTo, s.rs.byUUID, s.rs.uuidOf, s.rs.assignment, s.rs.byRawHash} {
 		if st != nil {
 			st.Close()
 		}
