@@ -119,6 +119,7 @@ func (s *Store) leadGroup() {
 		answer(jobs, fmt.Errorf("store: writer connection: %w", err))
 		return
 	}
+	gen := s.commitGen.Add(1) // before COMMIT: see SyncCommitted
 	errs, committed, err := s.commitGroup(conn, jobs)
 	conn.Close()
 	// The next group may write while this one's WAL is being synced.
@@ -135,6 +136,7 @@ func (s *Store) leadGroup() {
 				answer(jobs, err)
 				return
 			}
+			s.synced(gen)
 		}
 		s.syncs.Add(1)
 	}

@@ -21,6 +21,9 @@ type Store struct {
 	waiting atomic.Int64 // Writes queued for a group (Waiting)
 	retries atomic.Int64 // groups run again with savepoints (Retries)
 	group   groupQueue
+
+	commitGen, syncedGen atomic.Int64 // see SyncCommitted
+	barrierSyncs         atomic.Int64 // syncs made by SyncCommitted
 }
 
 // Statements on the writer, used inside Write.
@@ -140,6 +143,9 @@ func (s *Store) Close() {
 // Syncs counts the durable commits made so far: one per group commit, which covers every
 // Write of its group.
 func (s *Store) Syncs() int64 { return s.syncs.Load() }
+
+// BarrierSyncs counts the WAL syncs SyncCommitted had to make (for tests).
+func (s *Store) BarrierSyncs() int64 { return s.barrierSyncs.Load() }
 
 // Retries counts the groups that were run again with savepoints because a write failed.
 func (s *Store) Retries() int64 { return s.retries.Load() }
