@@ -85,7 +85,11 @@ func surveyAttachments(formPath string, def []byte, attach []string) (map[string
 			continue
 		}
 		p := filepath.Join(filepath.Dir(formPath), ref.Name)
-		if b, err := os.ReadFile(p); err == nil {
+		b, err := os.ReadFile(p)
+		if err != nil && !ref.Data {
+			fmt.Printf("warning: the form names %s (a label's media) but it is not attached: devices show the label without it\n", ref.Name)
+		}
+		if err == nil {
 			files[ref.Name] = b
 			where := "a choice's media"
 			if ref.Row > 0 {

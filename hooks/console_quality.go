@@ -84,6 +84,7 @@ func (s *Server) consoleQuality(e *core.RequestEvent) error {
 		Duration float64 `db:"duration_s"`
 		Errors   int     `db:"error_count"`
 		Flags    string  `db:"flags"`
+		FormID   string  `db:"form_id"`
 		PSU      int     `db:"a_psu"`
 		Lat      float64 `db:"lat"`
 		Lon      float64 `db:"lon"`
@@ -92,24 +93,30 @@ func (s *Server) consoleQuality(e *core.RequestEvent) error {
 	}
 	err = s.app.DB().NewQuery(`SELECT s.id, s.enumerator, COALESCE(u.name, '') AS name, s.status, COALESCE(s.a_date, '') AS a_date,
 			COALESCE(s.duration_s, 0) AS duration_s, COALESCE(s.error_count, 0) AS error_count, COALESCE(s.flags, '') AS flags,
-			COALESCE(s.a_psu, 0) AS a_psu, COALESCE(s.lat, 0) AS lat, COALESCE(s.lon, 0) AS lon, COALESCE(s.gps_accuracy, 0) AS gps_accuracy, s.created
+			s.form_id, COALESCE(s.a_psu, 0) AS a_psu, COALESCE(s.lat, 0) AS lat, COALESCE(s.lon, 0) AS lon, COALESCE(s.gps_accuracy, 0) AS gps_accuracy, s.created
 		FROM submissions s LEFT JOIN users u ON u.id = s.enumerator WHERE ` + live + ` ORDER BY s.created DESC`).Bind(p).All(&subs)
 	if err != nil {
 		return fmt.Errorf("console: quality: %w", err)
 	}
 	// The PSU's centre: the median of its points (robust to one household far away).
 	type pt struct{ lat, lon float64 }
-	psuPts := map[int][]pt{}
+	// PSUs of one survey: PSU 3 of two surveys are two places.
+	type psuKey struct {
+		form string
+		psu  int
+	}
+	psuPts := map[psuKey][]pt{}
 	var allDur []float64
 	for _, r := range subs {
 		if r.Lat != 0 || r.Lon != 0 {
-			psuPts[r.PSU] = append(psuPts[r.PSU], pt{r.Lat, r.Lon})
+			k := psuKey{r.FormID, r.PSU}
+			psuPts[k] = append(psuPts[k], pt{r.Lat, r.Lon})
 		}
 		if r.Duration > 0 {
 			allDur = append(allDur, r.Duration)
 		}
 	}
-	centre := map[int]pt{}
+	centre := map[psuKey]pt{}
 	for k, list := range psuPts {
 		lats, lons := make([]float64, len(list)), make([]float64, len(list))
 		for i, x := range list {
@@ -161,7 +168,7 @@ func (s *Server) consoleQuality(e *core.RequestEvent) error {
 			if r.Acc > 0 {
 				a.gps = append(a.gps, r.Acc)
 			}
-			if c, ok := centre[r.PSU]; ok && len(psuPts[r.PSU]) > 1 {
+			if c, ok := centre[psuKey{r.FormID, r.PSU}]; ok && len(psuPts[psuKey{r.FormID, r.PSU}]) > 1 {
 				a.dist = append(a.dist, haversine(r.Lat, r.Lon, c.lat, c.lon))
 			}
 			if len(points) < maxMapPoints {

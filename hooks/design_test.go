@@ -3,6 +3,7 @@ package hooks_test
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -140,5 +141,106 @@ func TestSurveyWithoutDesign(t *testing.T) {
 	c, _, msg := s.get(t, "/api/indicators?survey=chk", "analyst")
 	if c != 404 || !bytes.Contains(msg, []byte("has no indicator catalog; survey chk declares no psu and no weight in its settings")) {
 		t.Fatalf("indicators of a survey without design: %d %s", c, msg)
+	}
+}
+
+// TestExportKeepsDroppedQuestions: version 2 of the checklist drops `staff` and asks
+// `visitors`; the export has one households file with both columns, each household's answer
+// in its own version's column, and `where` (sensitive from version 2 on) left out of an
+// export without personal data for both versions.
+func TestExportKeepsDroppedQuestions(t *testing.T) {
+	s := newServer(t)
+	v2 := strings.NewReplacer(`"version": 1`, `"version": 2`,
+		`{"type": "integer", "name": "staff", "label": "Staff present", "required": "yes", "constraint": ". >= 0"}`,
+		`{"type": "integer", "name": "visitors", "label": "Visitors today"}`,
+		`"label": "Location"}`, `"label": "Location", "sensitive": "yes"}`).Replace(checklist)
+	for _, def := range []string{checklist, v2} {
+		if _, err := hooks.InstallSurvey(s.App, []byte(def)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := func(version int, data map[string]any) map[string]any {
+		data["office"], data["where"] = "Dhangadhi", map[string]any{"lat": 28.7, "lon": 80.6, "accuracy": 3}
+		return map[string]any{"id": uuid.NewString(), "survey": "chk", "version": version, "device_id": "tab-chk",
+			"started_at": "2026-11-30T08:00:00Z", "completed_at": "2026-11-30T08:10:00Z", "data": data}
+	}
+	ids := exPush(t, s, "enumA1", []map[string]any{env(1, map[string]any{"staff": 4}), env(2, map[string]any{"visitors": 9})})
+	exReview(t, s, "supA", "approve", ids)
+	x, _ := exportOK(t, s, "analyst", "survey=chk")
+	got := map[string]string{}
+	for _, r := range x.rows["households.csv"] {
+		got[r["version"]] = r["staff"] + "/" + r["visitors"]
+	}
+	if got["1"] != "4/" || got["2"] != "/9" {
+		t.Fatalf("staff/visitors by version: %v (header %v)", got, x.header["households.csv"])
+	}
+	for _, col := range x.header["households.csv"] {
+		if strings.HasPrefix(col, "where") {
+			t.Fatalf("a column of a question sensitive in version 2 is in an export without personal data: %s", col)
+		}
+	}
+}
+
+// TestIndicatorsByVersion: version=1 and version=2 each count their own version's approved
+// households, version=all (the default) both; an indicator version 1 cannot measure is a 404
+// saying which field it lacks when asked of version 1, left out when not named, and the
+// catalog of version 1 says why.
+func TestIndicatorsByVersion(t *testing.T) {
+	s := newServer(t)
+	hh := households(t, 40, 1819)
+	for i := range hh {
+		if i%2 == 1 {
+			synth.V2(hh[i], 1819)
+		}
+	}
+	approve(t, s, exPush(t, s, "enumA1", hh))
+	hh1 := func(q string) (int, map[string]bool) {
+		t.Helper()
+		code, _, body := indicatorsGet(t, s, "analyst", "survey=mhs"+q)
+		var doc struct {
+			Cells []indicatorCell `json:"cells"`
+		}
+		if err := json.Unmarshal(body, &doc); code != 200 || err != nil {
+			t.Fatalf("indicators%s: %d %v %.300s", q, code, err, body)
+		}
+		n, ids := 0, map[string]bool{}
+		for _, c := range doc.Cells {
+			ids[c.Indicator] = true
+			if c.Indicator == "HH1" {
+				n = c.NUnweighted
+			}
+		}
+		return n, ids
+	}
+	consenting := func(v string) int {
+		return int(s.number(t, "SELECT COUNT(*) FROM submissions WHERE json_extract(data, '$.a_consent') = 'yes' AND version IN ("+v+")"))
+	}
+	n1, ids1 := hh1("&version=1")
+	n2, ids2 := hh1("&version=2")
+	nAll, _ := hh1("&version=all")
+	if n1 != consenting("1") || n2 != consenting("2") || nAll != consenting("1, 2") || n1 == 0 || n2 == 0 {
+		t.Fatalf("HH1 over %d (v1), %d (v2), %d (all) households; want %d, %d, %d", n1, n2, nAll, consenting("1"), consenting("2"), consenting("1, 2"))
+	}
+	if ids1["POV1"] || !ids2["POV1"] || !ids1["HH1"] {
+		t.Fatalf("indicators of version 1 %v, of version 2 %v", ids1, ids2)
+	}
+	if c, _, b := indicatorsGet(t, s, "analyst", "survey=mhs&version=1&indicator=POV1"); c != 404 || !bytes.Contains(b, []byte("mhs version 1 has no field")) {
+		t.Fatalf("POV1 of version 1: %d %s", c, b)
+	}
+	c, _, b := s.get(t, "/api/indicators/catalog?survey=mhs&version=1", "analyst")
+	var doc struct {
+		Indicators []struct {
+			ID      string `json:"id"`
+			Missing string `json:"missing"`
+		} `json:"indicators"`
+	}
+	if err := json.Unmarshal(b, &doc); c != 200 || err != nil {
+		t.Fatalf("catalog of version 1: %d %v", c, err)
+	}
+	for _, in := range doc.Indicators {
+		v2Only := strings.HasPrefix(in.ID, "POV") || in.ID == "REM4"
+		if v2Only != strings.Contains(in.Missing, "mhs version 1 has no field") {
+			t.Errorf("catalog of version 1: %s missing %q", in.ID, in.Missing)
+		}
 	}
 }

@@ -222,6 +222,10 @@ func ExportMicrodata(ctx context.Context, app core.App, sv *form.Survey, req Exp
 		}
 		req.Totals(totals)
 	}
+	schema, err := exportSchema(ctx, db, sv)
+	if err != nil {
+		return nil, err
+	}
 	audit, err := auditExport(app, req, cursor)
 	if err != nil {
 		return nil, err
@@ -231,7 +235,7 @@ func ExportMicrodata(ctx context.Context, app core.App, sv *form.Survey, req Exp
 			return nil, err
 		}
 	}
-	m, err := export.Write(w, export.FromForm(sv), src, export.Options{Filter: req.Filter, Cursor: cursor,
+	m, err := export.Write(w, schema, src, export.Options{Filter: req.Filter, Cursor: cursor,
 		BOM: req.BOM, Format: req.Format, Progress: req.Progress, TempDir: exportTempDir(app)})
 	if m == nil {
 		m = &export.Manifest{}

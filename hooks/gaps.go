@@ -133,6 +133,9 @@ func (s *Server) indicatorGaps(e *core.RequestEvent) error {
 		return apiError(http.StatusBadRequest, err.Error())
 	}
 	req := indicators.GapRequest{Indicators: splitList(q.Get("indicator")), By: q.Get("by")}
+	if req.Indicators, err = measuredOnly(sc, cat, cat.Normalize(indicators.Request{Indicators: req.Indicators}).Indicators); err != nil {
+		return err
+	}
 	a, b := strings.TrimSpace(q.Get("a")), strings.TrimSpace(q.Get("b"))
 	if a != "" || b != "" {
 		req.Pairs = [][2]string{{a, b}}

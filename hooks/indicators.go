@@ -142,6 +142,9 @@ func (s *Server) indicators(e *core.RequestEvent) error {
 	}
 	sv := sc.SV
 	req := cat.Normalize(indicators.Request{Indicators: splitList(q.Get("indicator")), By: splitList(q.Get("by"))})
+	if req.Indicators, err = measuredOnly(sc, cat, req.Indicators); err != nil {
+		return err
+	}
 	precision, err := indicators.ParsePrecision(q.Get("precision"), defaultPrecision[format])
 	if err != nil {
 		return apiError(http.StatusBadRequest, err.Error())

@@ -150,3 +150,29 @@ func intList(vs []int) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// measuredOnly keeps, of the indicators a request names (all when it names none), those the
+// scope's version can measure: one it cannot (an indicator of version 2's questions asked of
+// version 1) is a 404 saying why when it is named, and left out when it is not.
+func measuredOnly(sc indicatorScope, cat *indicators.Catalog, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		all := true
+		for _, in := range cat.Indicators {
+			if in.Measured() {
+				ids = append(ids, in.ID)
+			} else {
+				all = false
+			}
+		}
+		if all {
+			return nil, nil
+		}
+		return ids, nil
+	}
+	for _, id := range ids {
+		if in := cat.Indicator(id); in != nil && !in.Measured() {
+			return nil, apiError(http.StatusNotFound, fmt.Sprintf("indicator %s cannot be computed for these households: %s", id, in.Missing))
+		}
+	}
+	return ids, nil
+}

@@ -8,11 +8,15 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"sort"
+	"strconv"
+	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
+	"github.com/pocketbase/pocketbase/tools/types"
 
 	"fieldbase/form"
 	"fieldbase/openrosa"
@@ -25,7 +29,39 @@ import (
 var (
 	MaxAttachmentBytes           int64 = 10 << 20
 	MaxSubmissionAttachmentBytes int64 = 50 << 20
+	// MaxDailyAttachmentBytes is what one enumerator's files may take in 24 hours, so that
+	// one account (a stolen tablet) cannot fill the server's disk; the environment variable
+	// FIELDBASE_QUOTA_ATTACHMENT_BYTES sets it.
+	MaxDailyAttachmentBytes int64 = 2 << 30
 )
+
+func dailyAttachmentQuota() int64 {
+	if v, err := strconv.ParseInt(os.Getenv("FIELDBASE_QUOTA_ATTACHMENT_BYTES"), 10, 64); err == nil && v > 0 {
+		return v
+	}
+	return MaxDailyAttachmentBytes
+}
+
+// checkDailyQuota refuses adding bytes of files when the enumerator's files of the last 24
+// hours would go over the daily quota (429: the device keeps them and sends them later).
+func (s *Server) checkDailyQuota(enumerator string, adding int64) error {
+	if adding == 0 {
+		return nil
+	}
+	var used int64
+	since := types.NowDateTime().Add(-24 * time.Hour).String()
+	err := s.app.DB().NewQuery("SELECT COALESCE(SUM(size), 0) FROM submission_files WHERE enumerator = {:e} AND created >= {:t}").
+		Bind(dbx.Params{"e": enumerator, "t": since}).Row(&used)
+	if err != nil {
+		return fmt.Errorf("attachment quota of %s: %w", enumerator, err)
+	}
+	if q := dailyAttachmentQuota(); used+adding > q {
+		return &fileRefusal{http.StatusTooManyRequests, fmt.Sprintf(
+			"your files of the last 24 hours take %d bytes and these %d more: at most %d bytes a day are accepted; keep them on the device and send them tomorrow, or ask a superuser to raise the quota",
+			used, adding, q)}
+	}
+	return nil
+}
 
 // mediaSub is the stored submission attachments belong to: the first copy under its uuid
 // (a conflict copy, conflict_of set, never takes files).
@@ -96,6 +132,15 @@ func (s *Server) saveSubmissionFiles(record, instanceID, enumerator, team string
 		}
 		stored[f.Name] = storedFile{Name: f.Name, Size: int64(len(f.Data)), MD5: hash}
 		todo[i] = true
+	}
+	var adding int64
+	for i, f := range files {
+		if todo[i] {
+			adding += int64(len(f.Data))
+		}
+	}
+	if err := s.checkDailyQuota(enumerator, adding); err != nil {
+		return nil, err
 	}
 	for i, f := range files {
 		if !todo[i] {

@@ -181,3 +181,19 @@ func TestSurveyFilesSyncAPI(t *testing.T) {
 		t.Errorf("unknown file: %d", c)
 	}
 }
+
+// TestOpenRosaUntitledForm: a form without a title is listed under its form_id (Collect
+// drops the whole form list when an entry has no name; several corpus forms have none).
+func TestOpenRosaUntitledForm(t *testing.T) {
+	s := newServer(t)
+	def, _ := os.ReadFile("testdata/mhs_villages.json")
+	def = bytes.Replace(def, []byte(`"title": "Migration survey with a village list"`), []byte(`"title": ""`), 1)
+	if _, err := hooks.InstallSurveyFiles(s.App, def, map[string][]byte{"villages.csv": []byte("name,label,region\nR1v1,V,R1\n")}); err != nil {
+		t.Fatal(err)
+	}
+	a := orRequest(t, "GET", s.URL+"/openrosa/key/"+appToken(t, s, fx.enumA1)+"/formList?formID=mhs_villages", nil, "", nil)
+	var fl formList
+	if err := xml.Unmarshal(a.body, &fl); err != nil || len(fl.Forms) != 1 || fl.Forms[0].Name != "mhs_villages" {
+		t.Errorf("untitled form in the list: %v %s", err, a.body)
+	}
+}

@@ -44,9 +44,9 @@ func installMediaSurvey(t *testing.T, s *server) {
 
 // pushMedia pushes one mhsmedia household as enumA1 whose answers name house.jpg and, for
 // the first member, m1.m4a; it returns the submission's uuid.
-func pushMedia(t *testing.T, s *server) string {
+func pushMedia(t *testing.T, s *server, seed int64) string {
 	t.Helper()
-	hh := households(t, 1, 41)[0]
+	hh := households(t, 1, seed)[0]
 	hh["survey"] = "mhsmedia"
 	d := data(hh)
 	d["dwelling_photo"] = "house.jpg"
@@ -102,7 +102,7 @@ func missing(out map[string]any) []string {
 func TestMediaUploadThroughJSONPush(t *testing.T) {
 	s := newServer(t)
 	installMediaSurvey(t, s)
-	id := pushMedia(t, s)
+	id := pushMedia(t, s, 41)
 	base := "/api/sync/submissions/" + id + "/attachments"
 
 	code, list := s.do("GET", base, "enumA1", nil)
@@ -163,7 +163,7 @@ func TestMediaUploadThroughJSONPush(t *testing.T) {
 func TestMediaDownloadRoles(t *testing.T) {
 	s := newServer(t)
 	installMediaSurvey(t, s)
-	id := pushMedia(t, s)
+	id := pushMedia(t, s, 41)
 	photo := []byte("JPEG bytes")
 	if code, out := upload(t, s, "enumA1", id, "house.jpg", photo, false); code != 201 {
 		t.Fatalf("upload: %d %v", code, out)
@@ -225,7 +225,7 @@ func TestMediaLimits(t *testing.T) {
 
 	s := newServer(t)
 	installMediaSurvey(t, s)
-	id := pushMedia(t, s)
+	id := pushMedia(t, s, 41)
 	big := bytes.Repeat([]byte("x"), 1001)
 	for _, mp := range []bool{false, true} {
 		if code, out := upload(t, s, "enumA1", id, "house.jpg", big, mp); code != 413 || !strings.Contains(out["message"].(string), "1000 bytes") {
@@ -260,5 +260,29 @@ func TestMediaLimits(t *testing.T) {
 	if code, list := s.do("GET", "/api/sync/submissions/"+oid+"/attachments", "enumA1", nil); code != 200 ||
 		len(list["attachments"].([]any)) != 1 || list["attachments"].([]any)[0].(map[string]any)["name"] != "a.jpg" {
 		t.Errorf("OpenRosa files in the JSON list: %d %v", code, list)
+	}
+}
+
+// TestMediaDailyQuota: an enumerator's files of the last 24 hours are capped (a stolen
+// tablet cannot fill the disk): past the quota an upload is 429, by both doors, naming it.
+func TestMediaDailyQuota(t *testing.T) {
+	old := hooks.MaxDailyAttachmentBytes
+	hooks.MaxDailyAttachmentBytes = 1000
+	t.Cleanup(func() { hooks.MaxDailyAttachmentBytes = old })
+	s := newServer(t)
+	installMediaSurvey(t, s)
+	first, second := pushMedia(t, s, 41), pushMedia(t, s, 42)
+	if code, out := upload(t, s, "enumA1", first, "house.jpg", bytes.Repeat([]byte("a"), 900), false); code != 201 {
+		t.Fatalf("within the quota: %d %v", code, out)
+	}
+	code, out := upload(t, s, "enumA1", second, "house.jpg", bytes.Repeat([]byte("b"), 200), false)
+	if code != 429 || !strings.Contains(out["message"].(string), "at most 1000 bytes a day") {
+		t.Errorf("over the daily quota: %d %v", code, out)
+	}
+	c := &orClient{t: t, s: s, base: s.URL + "/openrosa/key/" + appToken(t, s, fx.enumA1)}
+	xml, _ := engineInstance(t)
+	wantStatus(t, "OpenRosa over the daily quota", c.submit(xml, map[string][]byte{"c.jpg": bytes.Repeat([]byte("c"), 200)}, nil), 429, "at most 1000 bytes a day")
+	if n, _ := s.App.CountRecords("submission_files", nil); n != 1 {
+		t.Errorf("%d files stored, want 1", n)
 	}
 }

@@ -40,6 +40,9 @@ type IndicatorDoc struct {
 	Decimals    int    `json:"decimals"`
 	Definition  string `json:"definition"`
 	Area        string `json:"area"`
+	// Missing says why the version asked for cannot measure the indicator (GET
+	// /api/indicators/catalog?version=1); absent when it can.
+	Missing string `json:"missing,omitempty"`
 }
 
 // FlagNotes say what each cell flag means, for people.
@@ -65,7 +68,7 @@ func (c *Catalog) Doc() CatalogDoc {
 	for _, in := range c.Indicators {
 		doc.Indicators = append(doc.Indicators, IndicatorDoc{ID: in.ID, Name: in.Name, SDG: in.SDG, Level: in.Unit,
 			Kind: in.Kind.String(), Unit: in.Measure(), GapUnit: in.GapMeasure(), UnitMeasure: in.UnitMeasure,
-			Decimals: in.Decimals, Definition: in.Definition, Area: in.Area})
+			Decimals: in.Decimals, Definition: in.Definition, Area: in.Area, Missing: in.Missing})
 	}
 	return doc
 }

@@ -1,0 +1,29 @@
+package hooks
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pocketbase/dbx"
+
+	"fieldbase/export"
+	"fieldbase/form"
+)
+
+// exportSchema is the export layout of a survey over all its installed versions: sv's (the
+// newest) fields, then those only older versions have (export.Pool). An older definition that
+// no longer loads is left out of the layout (its households keep the columns they share).
+func exportSchema(ctx context.Context, db dbx.Builder, sv *form.Survey) (*export.Schema, error) {
+	var defs []string
+	if err := db.NewQuery("SELECT definition FROM surveys WHERE form_id = {:f} AND version != {:v} ORDER BY version DESC").
+		Bind(dbx.Params{"f": sv.FormID, "v": sv.Version}).WithContext(ctx).Column(&defs); err != nil {
+		return nil, fmt.Errorf("export: versions of %s: %w", sv.FormID, err)
+	}
+	var older []*export.Schema
+	for _, d := range defs {
+		if f, err := form.Load([]byte(d)); err == nil {
+			older = append(older, export.FromForm(f))
+		}
+	}
+	return export.Pool(export.FromForm(sv), older...), nil
+}
