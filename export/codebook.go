@@ -3,6 +3,7 @@ package export
 import (
 	"encoding/csv"
 	"io"
+	"sort"
 	"strconv"
 )
 
@@ -27,6 +28,11 @@ func writeCodebook(w io.Writer, s *Schema, tables []*table, bom bool) error {
 			if err := cw.Write([]string{t.file(), c.name, c.stata, c.label, c.typ, c.field, c.list, "", "", ""}); err != nil {
 				return err
 			}
+			if t.name == "households" && c.name == "version" && c.field == "" {
+				if err := writeRounds(cw, t.file(), c, s.Rounds); err != nil {
+					return err
+				}
+			}
 			if c.list == "" || c.dummy {
 				continue
 			}
@@ -44,4 +50,21 @@ func writeCodebook(w io.Writer, s *Schema, tables []*table, bom bool) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// writeRounds follows the version column with one value-label row per version naming its
+// round (list "round"): a survey run again is told apart by version, each version belonging
+// to a round.
+func writeRounds(cw *csv.Writer, file string, c column, rounds map[int]string) error {
+	versions := make([]int, 0, len(rounds))
+	for v := range rounds {
+		versions = append(versions, v)
+	}
+	sort.Ints(versions)
+	for _, v := range versions {
+		if err := cw.Write([]string{file, c.name, c.stata, "", "choice", "", "round", strconv.Itoa(v), "round " + rounds[v], ""}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -7,6 +7,14 @@ package export
 // The Version column of the households file tells the versions apart.
 func Pool(newest *Schema, older ...*Schema) *Schema {
 	out := &Schema{FormID: newest.FormID, Version: newest.Version, Title: newest.Title, Lists: map[string][]Choice{}}
+	for _, s := range append([]*Schema{newest}, older...) {
+		for v, r := range s.Rounds {
+			if out.Rounds == nil {
+				out.Rounds = map[int]string{}
+			}
+			out.Rounds[v] = r
+		}
+	}
 	at := map[[2]string]int{} // (repeat, name) -> index in out.Fields
 	repeats := map[string]bool{}
 	for _, s := range append([]*Schema{newest}, older...) {

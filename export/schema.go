@@ -11,6 +11,9 @@ type Schema struct {
 	Fields  []Field
 	Lists   map[string][]Choice
 	Repeats []string // repeat names in questionnaire order
+	// Rounds names the survey round of each version (its round setting), for the codebook:
+	// the version column says which round a household belongs to.
+	Rounds map[int]string
 }
 
 // Field is one answer field (question or calculate).

@@ -6,12 +6,14 @@ import (
 
 	"github.com/pocketbase/dbx"
 
+	"fieldbase/design"
 	"fieldbase/export"
 	"fieldbase/form"
 )
 
 // exportSchema is the export layout of a survey over all its installed versions: sv's (the
-// newest) fields, then those only older versions have (export.Pool). An older definition that
+// newest) fields, then those only older versions have (export.Pool), and each version's
+// round (the codebook says it). An older definition that
 // no longer loads is left out of the layout (its households keep the columns they share).
 func exportSchema(ctx context.Context, db dbx.Builder, sv *form.Survey) (*export.Schema, error) {
 	var defs []string
@@ -19,11 +21,18 @@ func exportSchema(ctx context.Context, db dbx.Builder, sv *form.Survey) (*export
 		Bind(dbx.Params{"f": sv.FormID, "v": sv.Version}).WithContext(ctx).Column(&defs); err != nil {
 		return nil, fmt.Errorf("export: versions of %s: %w", sv.FormID, err)
 	}
+	withRound := func(f *form.Survey) *export.Schema {
+		s := export.FromForm(f)
+		if d, _ := design.Read(f); d.Round != "" {
+			s.Rounds = map[int]string{f.Version: d.Round}
+		}
+		return s
+	}
 	var older []*export.Schema
 	for _, d := range defs {
 		if f, err := form.Load([]byte(d)); err == nil {
-			older = append(older, export.FromForm(f))
+			older = append(older, withRound(f))
 		}
 	}
-	return export.Pool(export.FromForm(sv), older...), nil
+	return export.Pool(withRound(sv), older...), nil
 }

@@ -207,6 +207,13 @@ func TestSecondSurveyThroughThePipeline(t *testing.T) {
 	if len(x.rows["households.csv"]) != 100 || x.rows["households.csv"][0]["version"] != "1" {
 		t.Fatalf("households.csv: %d rows, %v", len(x.rows["households.csv"]), x.rows["households.csv"][0])
 	}
+	round := false
+	for _, r := range x.rows["codebook.csv"] {
+		round = round || (r["file"] == "households.csv" && r["variable"] == "version" && r["type"] == "choice" && r["list"] == "round" && r["value"] == "1" && r["value_label"] == "round 2027")
+	}
+	if !round {
+		t.Error("the codebook does not say that version 1 is round 2027")
+	}
 	returnees := 0
 	for _, h := range hh[:100] {
 		returnees += len(h["data"].(map[string]any)["returnees"].([]any))
