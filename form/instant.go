@@ -36,9 +36,10 @@ func parseInstant(s string) (sec int64, nsec int, ok bool) {
 	offset := 0
 	switch {
 	case i+1 == len(s) && (s[i] == 'Z' || s[i] == 'z'):
-	case i+6 == len(s) && (s[i] == '+' || s[i] == '-') && s[i+3] == ':':
+	case (i+6 == len(s) && s[i+3] == ':' || i+5 == len(s)) && (s[i] == '+' || s[i] == '-'):
+		// +hh:mm, or +hhmm as JavaRosa has written it.
 		oh, ok1 := atoiDigits(s[i+1 : i+3])
-		om, ok2 := atoiDigits(s[i+4 : i+6])
+		om, ok2 := atoiDigits(s[len(s)-2:])
 		if !ok1 || !ok2 || oh > 23 || om > 59 {
 			return 0, 0, false
 		}

@@ -262,6 +262,7 @@ func (l *loader) addField(f *Field) {
 		}
 	case f.hasAnswer():
 		s.fields = append(s.fields, f)
+		f.canon = f.canonKind()
 		if f.repeat == nil {
 			f.slot = s.hhSlots
 			s.hhSlots++
@@ -270,6 +271,7 @@ func (l *loader) addField(f *Field) {
 			f.repeat.nslots++
 			f.repeat.sub = append(f.repeat.sub, f)
 			f.repeat.hasCalc = f.repeat.hasCalc || f.kind == kCalculate
+			f.repeat.hasCanon = f.repeat.hasCanon || f.canon
 		}
 	}
 }

@@ -16,11 +16,14 @@ func (st *vstate) output(data map[string]any) map[string]any {
 		if f.repeat != nil {
 			continue
 		}
+		sl := &st.hh[f.slot]
 		switch {
-		case st.hh[f.slot].cleared:
+		case sl.cleared:
 			out.set(f.Key, nil)
 		case f.kind == kCalculate && !f.Device:
-			out.setCalc(f.Key, st.hh[f.slot].v)
+			out.setCalc(f.Key, sl.v)
+		case f.canon && !sl.bad:
+			out.setCanonical(f, data[f.Key])
 		}
 	}
 	for _, rep := range s.repeats {
@@ -29,7 +32,7 @@ func (st *vstate) output(data map[string]any) map[string]any {
 			out.set(rep.Key, nil)
 			continue
 		}
-		if r.n == 0 || rep.repeat != nil || (!rep.hasCalc && !r.anyCleared) {
+		if r.n == 0 || rep.repeat != nil || (!rep.hasCalc && !rep.hasCanon && !r.anyCleared) {
 			continue
 		}
 		var rows []any // copied on the first row that changes
@@ -40,11 +43,14 @@ func (st *vstate) output(data map[string]any) map[string]any {
 			}
 			row := cow{orig: rs.raw}
 			for _, f := range rep.sub {
+				sl := &rs.slots[f.slot]
 				switch {
-				case rs.slots[f.slot].cleared:
+				case sl.cleared:
 					row.set(f.Key, nil)
 				case f.kind == kCalculate && !f.Device:
-					row.setCalc(f.Key, rs.slots[f.slot].v)
+					row.setCalc(f.Key, sl.v)
+				case f.canon && !sl.bad:
+					row.setCanonical(f, rs.raw[f.Key])
 				}
 			}
 			if row.m != nil {
@@ -80,6 +86,17 @@ func (c *cow) result() map[string]any {
 		return c.m
 	}
 	return c.orig
+}
+
+// setCanonical stores an answer sent in one of ODK's formats in the stored
+// form (see canonical.go); the map is copied only when it differs.
+func (c *cow) setCanonical(f *Field, raw any) {
+	if raw == nil {
+		return
+	}
+	if v, changed := f.canonical(raw); changed {
+		c.set(f.Key, v)
+	}
 }
 
 // setCalc stores a calculate's server value unless the device sent the

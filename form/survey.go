@@ -123,6 +123,9 @@ type Field struct {
 	plan    []*Field // answer fields in evaluation order
 	nslots  int
 	hasCalc bool // a calculate inside: rows are copied into Result.Data
+	// hasCanon: an answer inside may come in an ODK format (canonical.go).
+	hasCanon bool
+	canon    bool // answers may come in an ODK format: stored canonical
 
 	relevant   []*Expr // own relevance and enclosing groups' (all must hold)
 	constraint *Expr

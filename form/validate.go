@@ -31,9 +31,10 @@ type Result struct {
 	Errors   []Problem `json:"errors"`
 	Warnings []Problem `json:"warnings"`
 	// Data is the answers with the calculate fields computed by the
-	// server. The envelope's maps are never modified: Data is env.Data
-	// itself when the device sent the same calculates, else a copy that
-	// shares the unchanged parts. Nil when the envelope had no data.
+	// server, non-relevant answers cleared and ODK's value formats in
+	// their stored form (canonical.go). The envelope's maps are never
+	// modified: Data is env.Data itself when nothing changed, else a copy
+	// that shares the unchanged parts. Nil when the envelope had no data.
 	Data map[string]any `json:"data"`
 }
 
