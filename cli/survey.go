@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 
 	"github.com/pocketbase/pocketbase"
 	"github.com/spf13/cobra"
@@ -46,7 +47,12 @@ picked up. A form naming a data file that is not attached is refused.`,
 			if err != nil {
 				return fmt.Errorf("survey %s refused:\n%w", args[0], err)
 			}
-			fmt.Printf("installed survey %s version %d (record %s)", rec.GetString("form_id"), rec.GetInt("version"), rec.Id)
+			fmt.Printf("installed survey %s version %d", rec.GetString("form_id"), rec.GetInt("version"))
+			if label := rec.GetString("version_label"); label != strconv.Itoa(rec.GetInt("version")) {
+				// A version that is not a whole number is numbered by install order.
+				fmt.Printf(" (settings.version %q, which ODK clients are shown)", label)
+			}
+			fmt.Printf(" (record %s)", rec.Id)
 			if len(files) > 0 {
 				fmt.Printf(" with %d attachment(s)", len(files))
 			}

@@ -62,13 +62,14 @@ func InstallSurveyFiles(app core.App, definition []byte, files map[string][]byte
 	if err != nil {
 		return nil, fmt.Errorf("surveys collection: %w", err)
 	}
-	existing, _ := app.FindFirstRecordByFilter(col, "form_id = {:f} && version = {:v}", dbx.Params{"f": f.FormID, "v": f.Version})
-	if existing != nil {
-		return nil, fmt.Errorf("survey %s version %d is already installed (record %s); raise settings.version for a new version", f.FormID, f.Version, existing.Id)
+	version, label, err := installedVersion(app, col, f)
+	if err != nil {
+		return nil, err
 	}
 	rec := core.NewRecord(col)
 	rec.Set("form_id", f.FormID)
-	rec.Set("version", f.Version)
+	rec.Set("version", version)
+	rec.Set("version_label", label)
 	rec.Set("title", f.Title)
 	rec.Set("definition", json.RawMessage(definition))
 	rec.Set("status", "active")

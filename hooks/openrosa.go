@@ -250,7 +250,7 @@ func (s *Server) orFormList(e *core.RequestEvent) error {
 			r.Title = r.FormID
 		}
 		entry := openrosa.Form{
-			ID: r.FormID, Name: r.Title, Version: strconv.Itoa(r.Version), Hash: doc.hash, Description: r.Title,
+			ID: r.FormID, Name: r.Title, Version: xform.Version(sv.Form), Hash: doc.hash, Description: r.Title,
 			DownloadURL: orFormURL(base, r.FormID, r.Version) + "/form.xml",
 		}
 		// Only a form with attachments has a manifest URL, as Central lists them.

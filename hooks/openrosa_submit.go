@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/pocketbase/dbx"
@@ -110,20 +109,21 @@ func (s *Server) orSubmissionSurvey(in *xform.Instance) (*form.Survey, error) {
 	if in.FormID == "" {
 		return nil, &orError{http.StatusBadRequest, "the submission's root element has no id attribute (the form ID)"}
 	}
-	v, err := strconv.Atoi(in.Version)
+	// The version attribute is the label the XForm was served with (survey_versions.go).
+	v, found, err := s.Surveys.VersionOf(in.FormID, in.Version)
 	var row surveyRow
-	if err == nil {
+	if err == nil && found {
 		row, err = s.surveyStatus(in.FormID, v)
 	}
 	if err != nil || row.Status == "" {
 		return nil, &orError{http.StatusNotFound, fmt.Sprintf("form %q version %q is not on this server: download the current form and fill it again", truncate(in.FormID, 64), truncate(in.Version, 20))}
 	}
 	if row.Status != "active" {
-		return nil, &orError{http.StatusConflict, fmt.Sprintf("form %q version %d is closed: it no longer takes submissions", in.FormID, v)}
+		return nil, &orError{http.StatusConflict, fmt.Sprintf("form %q version %q is closed: it no longer takes submissions", in.FormID, in.Version)}
 	}
 	sv, ok := s.Surveys.Survey(in.FormID, v)
 	if !ok {
-		return nil, &orError{http.StatusNotFound, fmt.Sprintf("form %q version %d cannot be loaded on this server", in.FormID, v)}
+		return nil, &orError{http.StatusNotFound, fmt.Sprintf("form %q version %q cannot be loaded on this server", in.FormID, in.Version)}
 	}
 	return sv.Form, nil
 }

@@ -21,10 +21,12 @@ type Registry struct {
 	app   core.App
 	mu    sync.RWMutex
 	cache map[string]*ingest.Survey
+	// labels: "form_id@label" -> version, for OpenRosa submissions (found ones only).
+	labels map[string]int
 }
 
 func newRegistry(app core.App) *Registry {
-	return &Registry{app: app, cache: map[string]*ingest.Survey{}}
+	return &Registry{app: app, cache: map[string]*ingest.Survey{}, labels: map[string]int{}}
 }
 
 func surveyKey(formID string, version int) string { return fmt.Sprintf("%s@%d", formID, version) }
@@ -53,8 +55,9 @@ func (r *Registry) Find(formID string, version int) (*ingest.Survey, bool, error
 	var row struct {
 		ID         string `db:"id"`
 		Definition string `db:"definition"`
+		Label      string `db:"version_label"`
 	}
-	err := r.app.DB().NewQuery("SELECT id, definition FROM surveys WHERE form_id = {:f} AND version = {:v}").
+	err := r.app.DB().NewQuery("SELECT id, definition, version_label FROM surveys WHERE form_id = {:f} AND version = {:v}").
 		Bind(dbx.Params{"f": formID, "v": version}).One(&row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
@@ -66,6 +69,10 @@ func (r *Registry) Find(formID string, version int) (*ingest.Survey, bool, error
 	if err != nil {
 		return nil, false, fmt.Errorf("stored survey %s version %d does not load: %w", formID, version, err)
 	}
+	if row.Label == "" {
+		row.Label = f.Settings.VersionText
+	}
+	f.SetInstalled(version, row.Label)
 	sv = ingest.NewSurvey(row.ID, f)
 	r.mu.Lock()
 	r.cache[key] = sv
@@ -87,6 +94,7 @@ func (r *Registry) Latest(formID string) (*ingest.Survey, bool) {
 func (r *Registry) forget() {
 	r.mu.Lock()
 	r.cache = map[string]*ingest.Survey{}
+	r.labels = map[string]int{}
 	r.mu.Unlock()
 }
 
@@ -107,9 +115,8 @@ func (s *Server) bindSurveys() {
 		if err != nil {
 			return router.NewBadRequestError("the survey definition is not valid: "+err.Error(), nil)
 		}
-		if f.FormID != e.Record.GetString("form_id") || f.Version != e.Record.GetInt("version") {
-			return router.NewBadRequestError(fmt.Sprintf("form_id/version (%s/%d) must match the definition's settings (%s/%d)",
-				e.Record.GetString("form_id"), e.Record.GetInt("version"), f.FormID, f.Version), nil)
+		if err := matchVersion(e.Record, f); err != nil {
+			return router.NewBadRequestError(err.Error(), nil)
 		}
 		return e.Next()
 	})

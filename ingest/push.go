@@ -84,6 +84,12 @@ func (s *Store) PushAll(ctx context.Context, c Caller, raws []json.RawMessage) (
 		}
 	}
 	if pending == 0 {
+		// Answered from reads alone (resends): what they say is stored must be on disk.
+		if len(known) > 0 {
+			if err := s.DB.SyncCommitted(); err != nil {
+				return outs, errs, fmt.Errorf("%w: %v", ErrNotStored, err)
+			}
+		}
 		return outs, errs, nil
 	}
 	var written []Written

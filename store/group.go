@@ -119,7 +119,7 @@ func (s *Store) leadGroup() {
 		answer(jobs, fmt.Errorf("store: writer connection: %w", err))
 		return
 	}
-	errs, committed, err := s.commitGroup(conn, jobs)
+	errs, committed, gen, err := s.commitGroup(conn, jobs)
 	conn.Close()
 	// The next group may write while this one's WAL is being synced.
 	handOn()
@@ -135,6 +135,7 @@ func (s *Store) leadGroup() {
 				answer(jobs, err)
 				return
 			}
+			s.synced(gen)
 		}
 		s.syncs.Add(1)
 	}
@@ -154,7 +155,8 @@ func answer(jobs []*groupJob, err error) {
 // again, each in a savepoint of its own and each household in a nested one, so that what
 // failed is undone alone. errs[i] is job i's own failure (its writes undone); err fails the
 // whole group. committed is false when no job ran (all their callers were gone).
-func (s *Store) commitGroup(conn *sql.Conn, jobs []*groupJob) (errs []error, committed bool, err error) {
+// gen is the number the commit took (see SyncCommitted).
+func (s *Store) commitGroup(conn *sql.Conn, jobs []*groupJob) (errs []error, committed bool, gen int64, err error) {
 	live := make([]bool, len(jobs))
 	errs = make([]error, len(jobs))
 	ran := 0
@@ -167,7 +169,7 @@ func (s *Store) commitGroup(conn *sql.Conn, jobs []*groupJob) (errs []error, com
 		ran++
 	}
 	if ran == 0 {
-		return errs, false, nil
+		return errs, false, 0, nil
 	}
 	if s.wal == "" {
 		// No WAL file to sync after the commit: COMMIT syncs (the level cannot change inside
@@ -175,38 +177,38 @@ func (s *Store) commitGroup(conn *sql.Conn, jobs []*groupJob) (errs []error, com
 		ctx := context.Background()
 		var level int
 		if err := conn.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&level); err != nil {
-			return nil, false, fmt.Errorf("store: read synchronous: %w", err)
+			return nil, false, 0, fmt.Errorf("store: read synchronous: %w", err)
 		}
 		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = FULL"); err != nil {
-			return nil, false, fmt.Errorf("store: synchronous=FULL: %w", err)
+			return nil, false, 0, fmt.Errorf("store: synchronous=FULL: %w", err)
 		}
 		defer conn.ExecContext(ctx, fmt.Sprintf("PRAGMA synchronous = %d", level))
 	}
-	retry, err := s.runGroup(conn, jobs, live, errs, false)
+	retry, gen, err := s.runGroup(conn, jobs, live, errs, false)
 	if err == nil && retry {
 		s.retries.Add(1)
-		_, err = s.runGroup(conn, jobs, live, errs, true)
+		_, gen, err = s.runGroup(conn, jobs, live, errs, true)
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, false, 0, err
 	}
-	return errs, true, nil
+	return errs, true, gen, nil
 }
 
 // runGroup is one run of the jobs in a transaction; it commits unless the fast run asks for
 // a careful one (retry), after rolling back.
-func (s *Store) runGroup(conn *sql.Conn, jobs []*groupJob, live []bool, errs []error, careful bool) (retry bool, err error) {
+func (s *Store) runGroup(conn *sql.Conn, jobs []*groupJob, live []bool, errs []error, careful bool) (retry bool, gen int64, err error) {
 	ctx := context.Background()
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return false, fmt.Errorf("store: begin: %w", err)
+		return false, 0, fmt.Errorf("store: begin: %w", err)
 	}
 	// A panic in one Write must not leave the others waiting forever: the whole group is
 	// rolled back and answered with an error.
 	defer func() {
 		if p := recover(); p != nil {
 			tx.Rollback()
-			retry, err = false, fmt.Errorf("store: a write of the group panicked: %v", p)
+			retry, gen, err = false, 0, fmt.Errorf("store: a write of the group panicked: %v", p)
 		}
 	}()
 	t := &Tx{s: s, tx: tx, careful: careful}
@@ -223,16 +225,17 @@ func (s *Store) runGroup(conn *sql.Conn, jobs []*groupJob, live []bool, errs []e
 		}
 		if !careful && (t.retry || err != nil) {
 			tx.Rollback()
-			return true, nil
+			return true, 0, nil
 		}
 		if errors.Is(err, ErrTxLost) {
 			tx.Rollback()
-			return false, err
+			return false, 0, err
 		}
 		errs[i] = err
 	}
+	gen = s.commitGen.Add(1) // before COMMIT makes the rows visible: see SyncCommitted
 	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("store: commit: %w", err)
+		return false, 0, fmt.Errorf("store: commit: %w", err)
 	}
-	return false, nil
+	return false, gen, nil
 }

@@ -21,6 +21,9 @@ type Store struct {
 	waiting atomic.Int64 // Writes queued for a group (Waiting)
 	retries atomic.Int64 // groups run again with savepoints (Retries)
 	group   groupQueue
+
+	commitGen, syncedGen atomic.Int64 // see SyncCommitted
+	barrierSyncs         atomic.Int64 // syncs made by SyncCommitted
 }
 
 // Statements on the writer, used inside Write.
@@ -36,7 +39,7 @@ type savepointStmts struct{ begin, rollbackTo, release *sql.Stmt }
 
 // Statements on the read pool (each pooled connection prepares them once).
 type readStmts struct {
-	byUUID, uuidOf, assignment *sql.Stmt
+	byUUID, uuidOf, assignment, byRawHash *sql.Stmt
 }
 
 const (
@@ -93,6 +96,7 @@ func Open(ctx context.Context, writer, reader *sql.DB) (*Store, error) {
 	}{
 		{&s.rs.byUUID, byUUIDSQL},
 		{&s.rs.uuidOf, uuidOfSQL},
+		{&s.rs.byRawHash, byRawHashSQL(1)},
 		{&s.rs.assignment, `SELECT survey, enumerator, a_psu, a_dwelling, a_stratum, a_region, a_urban, a_weight
 			FROM assignments WHERE id = ?`},
 	}
@@ -129,7 +133,7 @@ func (s *Store) Close() {
 		s.ws.insertSubmission, s.ws.insertMember, s.ws.insertEmigrant, s.ws.insertReview,
 		s.ws.supersedeSubmission, s.ws.supersedeMembers, s.ws.supersedeEmigrants, s.ws.nextSubmSeq,
 		s.ws.itemSP.begin, s.ws.itemSP.release, s.ws.itemSP.rollbackTo,
-		s.ws.writeSP.begin, s.ws.writeSP.release, s.ws.writeSP.rollbackTo, s.rs.byUUID, s.rs.uuidOf, s.rs.assignment} {
+		s.ws.writeSP.begin, s.ws.writeSP.release, s.ws.writeSP.rollbackTo, s.rs.byUUID, s.rs.uuidOf, s.rs.assignment, s.rs.byRawHash} {
 		if st != nil {
 			st.Close()
 		}
@@ -139,6 +143,9 @@ func (s *Store) Close() {
 // Syncs counts the durable commits made so far: one per group commit, which covers every
 // Write of its group.
 func (s *Store) Syncs() int64 { return s.syncs.Load() }
+
+// BarrierSyncs counts the WAL syncs SyncCommitted had to make (for tests).
+func (s *Store) BarrierSyncs() int64 { return s.barrierSyncs.Load() }
 
 // Retries counts the groups that were run again with savepoints because a write failed.
 func (s *Store) Retries() int64 { return s.retries.Load() }

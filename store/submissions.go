@@ -194,12 +194,14 @@ func (s *Store) ByRawHashes(ctx context.Context, enumerator string, hashes []str
 		args = append(args, h)
 	}
 	args = append(args, enumerator)
-	// "+enumerator": without the plus SQLite walks the enumerator's index (every submission
-	// the enumerator ever stored, a cost growing with the survey) instead of probing the
-	// raw_hash index once per hash.
-	q := `SELECT raw_hash, id, uuid, status, errors, warnings, duplicate_of, flags, enumerator, team FROM submissions
-		WHERE raw_hash IN (?` + strings.Repeat(",?", len(hashes)-1) + `) AND +enumerator = ?`
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	var rows *sql.Rows
+	var err error
+	if len(hashes) == 1 {
+		// One household per request (OpenRosa): the statement prepared once.
+		rows, err = s.rs.byRawHash.QueryContext(ctx, args...)
+	} else {
+		rows, err = s.r.QueryContext(ctx, byRawHashSQL(len(hashes)), args...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: resend lookup: %w", err)
 	}
@@ -242,4 +244,13 @@ func (s *Store) UsedToday(ctx context.Context, enumerator, since string) (invali
 		return 0, 0, fmt.Errorf("store: quota of %s: %w", enumerator, err)
 	}
 	return invalid, bytes, nil
+}
+
+// byRawHashSQL reads the submissions of an enumerator (the last argument) with one of n raw
+// hashes. "+enumerator": without the plus SQLite walks the enumerator's index (every
+// submission the enumerator ever stored, a cost growing with the survey) instead of probing
+// the raw_hash index once per hash.
+func byRawHashSQL(n int) string {
+	return `SELECT raw_hash, id, uuid, status, errors, warnings, duplicate_of, flags, enumerator, team FROM submissions
+		WHERE raw_hash IN (?` + strings.Repeat(",?", n-1) + `) AND +enumerator = ?`
 }

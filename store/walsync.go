@@ -61,3 +61,32 @@ func syncWAL(path string) error {
 	}
 	return nil
 }
+
+// Reads of what a group wrote. A group's rows are visible to other connections from its
+// COMMIT, a few milliseconds before its WAL sync ends; a request answered only from a read
+// (a byte-identical resend: `exists`) must not tell a device that rows are stored before
+// they are on disk. Each group takes a number before it commits (commitGen) and, once its
+// sync has returned, raises syncedGen to it: groups commit one after another on the one
+// writer connection, so a sync that began after group k's COMMIT covers every group before
+// k as well.
+
+// SyncCommitted returns once every commit this store made before the call is on disk:
+// at once when the syncs of all of them have returned, else after one more sync of the WAL.
+// Call it after a read whose answer says that something is stored.
+func (s *Store) SyncCommitted() error {
+	if s.wal == "" || s.syncedGen.Load() >= s.commitGen.Load() {
+		return nil // without a WAL file to sync, COMMIT synced (synchronous=FULL)
+	}
+	s.barrierSyncs.Add(1)
+	return syncWAL(s.wal)
+}
+
+// synced notes that the sync after commit gen returned.
+func (s *Store) synced(gen int64) {
+	for {
+		cur := s.syncedGen.Load()
+		if cur >= gen || s.syncedGen.CompareAndSwap(cur, gen) {
+			return
+		}
+	}
+}
