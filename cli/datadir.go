@@ -23,3 +23,14 @@ func requireData(app core.App) error {
 	}
 	return nil
 }
+
+// openData is requireData, then the migrations a newer binary brings.
+func openData(app core.App) error {
+	if err := requireData(app); err != nil {
+		return err
+	}
+	if err := app.RunAllMigrations(); err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	return nil
+}

@@ -13,7 +13,7 @@ import (
 )
 
 func indicatorsCommand(app *pocketbase.PocketBase, srv *hooks.Server) *cobra.Command {
-	cmd := &cobra.Command{Use: "indicators", Short: "Maintain the stored indicator facts (rebuild them after schemas/indicators.json changed)"}
+	cmd := &cobra.Command{Use: "indicators", Short: "Maintain the indicator catalogs and the stored indicator facts"}
 	var survey string
 	var all bool
 	rebuild := &cobra.Command{
@@ -23,11 +23,8 @@ func indicatorsCommand(app *pocketbase.PocketBase, srv *hooks.Server) *cobra.Com
 			"catalog, GET /api/indicators answers 409 until the facts are rebuilt with this command.",
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := requireData(app); err != nil {
+			if err := openData(app); err != nil {
 				return err
-			}
-			if err := app.RunAllMigrations(); err != nil {
-				return fmt.Errorf("migrations: %w", err)
 			}
 			start := time.Now()
 			fmt.Fprintf(os.Stderr, "rebuilding indicator facts of survey %s ...\n", survey)
@@ -41,6 +38,6 @@ func indicatorsCommand(app *pocketbase.PocketBase, srv *hooks.Server) *cobra.Com
 	}
 	rebuild.Flags().StringVar(&survey, "survey", "mhs", "form_id of the survey")
 	rebuild.Flags().BoolVar(&all, "all", false, "rewrite every submission, not only stale ones")
-	cmd.AddCommand(rebuild)
+	cmd.AddCommand(rebuild, addCatalogCommand(app))
 	return cmd
 }

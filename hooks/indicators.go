@@ -27,20 +27,20 @@ import (
 var indicatorCatalogJSON = struct {
 	sync.RWMutex
 	m map[string][]byte
-}{m: catalogsBySurvey(schemas.Catalogs)}
+}{m: catalogsBySurvey(shippedCatalogs())}
+
+func shippedCatalogs() [][]byte { return schemas.Catalogs }
 
 // AddIndicatorCatalog adds (or replaces) the indicator catalog of the survey its "survey"
 // key names, for this process: a survey installed with `survey add` gets indicators without a
 // new build. The catalog is compiled against each version of the survey when first used.
 func AddIndicatorCatalog(raw []byte) error {
-	var head struct {
-		Survey string `json:"survey"`
-	}
-	if err := json.Unmarshal(raw, &head); err != nil || head.Survey == "" {
-		return fmt.Errorf("indicator catalog: no \"survey\" key naming its survey (%v)", err)
+	survey, err := catalogSurvey(raw)
+	if err != nil {
+		return err
 	}
 	indicatorCatalogJSON.Lock()
-	indicatorCatalogJSON.m[head.Survey] = append([]byte(nil), raw...)
+	indicatorCatalogJSON.m[survey] = append([]byte(nil), raw...)
 	indicatorCatalogJSON.Unlock()
 	catalogs.Lock()
 	clear(catalogs.m) // compiled from the old catalog
