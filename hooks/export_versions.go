@@ -16,9 +16,15 @@ import (
 // round (the codebook says it). An older definition that
 // no longer loads is left out of the layout (its households keep the columns they share).
 func exportSchema(ctx context.Context, db dbx.Builder, sv *form.Survey) (*export.Schema, error) {
-	var defs []string
-	if err := db.NewQuery("SELECT definition FROM surveys WHERE form_id = {:f} AND version != {:v} ORDER BY version DESC").
-		Bind(dbx.Params{"f": sv.FormID, "v": sv.Version}).WithContext(ctx).Column(&defs); err != nil {
+	// Each older definition gets its installed number and label back (form.Survey.SetInstalled),
+	// as the registry's do: a version written as text loads as number 0.
+	var defs []struct {
+		Definition string `db:"definition"`
+		Version    int    `db:"version"`
+		Label      string `db:"version_label"`
+	}
+	if err := db.NewQuery("SELECT definition, version, version_label FROM surveys WHERE form_id = {:f} AND version != {:v} ORDER BY version DESC").
+		Bind(dbx.Params{"f": sv.FormID, "v": sv.Version}).WithContext(ctx).All(&defs); err != nil {
 		return nil, fmt.Errorf("export: versions of %s: %w", sv.FormID, err)
 	}
 	withRound := func(f *form.Survey) *export.Schema {
@@ -30,7 +36,8 @@ func exportSchema(ctx context.Context, db dbx.Builder, sv *form.Survey) (*export
 	}
 	var older []*export.Schema
 	for _, d := range defs {
-		if f, err := form.Load([]byte(d)); err == nil {
+		if f, err := form.Load([]byte(d.Definition)); err == nil {
+			f.SetInstalled(d.Version, d.Label)
 			older = append(older, withRound(f))
 		}
 	}
