@@ -72,30 +72,9 @@ func (p *pass) household(h *Household) error {
 // each repeat row's are.
 func (p *pass) personal(pii []byte) error {
 	d := &p.pd
-	if ok, err := d.open(pii); !ok {
-		return err
-	}
-	if _, err := d.dec.ReadToken(); err != nil {
-		return err
-	}
-	for d.member() {
-		if i, ok := p.hh.t.index[string(d.name)]; ok {
-			v, err := d.dec.ReadValue()
-			if err != nil {
-				return err
-			}
-			p.hh.pval[i] = append(p.hh.pval[i][:0], v...)
-			continue
-		}
-		r := p.reps[string(d.name)]
-		if r == nil {
-			if err := d.dec.SkipValue(); err != nil {
-				return err
-			}
-			continue
-		}
+	return p.walk(d, pii, p.hh.pval, func(r *level) error {
 		r.pii = r.pii[:0] // a repeated name: the last counts
-		if err := d.items(func(int) error {
+		return d.items(func(int) error {
 			v, err := d.dec.ReadValue()
 			if err != nil {
 				return err
@@ -103,19 +82,24 @@ func (p *pass) personal(pii []byte) error {
 			end := int(d.dec.InputOffset())
 			r.pii = append(r.pii, d.doc[end-len(v):end])
 			return nil
-		}); err != nil {
-			return err
-		}
-	}
-	_, err := d.dec.ReadToken()
-	return err
+		})
+	})
 }
 
 // answers reads the household's answers into hh.vals and writes the row of each repeat
 // item as it is met.
 func (p *pass) answers(key string, data []byte) error {
 	d := &p.data
-	if ok, err := d.open(data); !ok {
+	return p.walk(d, data, p.hh.vals, func(r *level) error {
+		return d.items(func(i int) error { return p.repeatRow(r, key, i) })
+	})
+}
+
+// walk reads one object of a household (its answers or its personal data): a household
+// field's value into vals, each repeat met handed to repeat (the decoder at its list), any
+// other member skipped.
+func (p *pass) walk(d *decoder, doc []byte, vals [][]byte, repeat func(*level) error) error {
+	if ok, err := d.open(doc); !ok {
 		return err
 	}
 	if _, err := d.dec.ReadToken(); err != nil {
@@ -127,7 +111,7 @@ func (p *pass) answers(key string, data []byte) error {
 			if err != nil {
 				return err
 			}
-			p.hh.vals[i] = append(p.hh.vals[i][:0], v...)
+			vals[i] = append(vals[i][:0], v...)
 			continue
 		}
 		r := p.reps[string(d.name)]
@@ -137,7 +121,7 @@ func (p *pass) answers(key string, data []byte) error {
 			}
 			continue
 		}
-		if err := d.items(func(i int) error { return p.repeatRow(r, key, i) }); err != nil {
+		if err := repeat(r); err != nil {
 			return err
 		}
 	}
