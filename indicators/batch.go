@@ -140,19 +140,7 @@ func addGroup(acc *estimate.Accumulator, s *unitSet, col *column, g dimGroup, wi
 	}
 	for i, u := range col.unit {
 		p := int(s.psu[u])
-		w, x := s.weight[u], 1.0
-		if col.w != nil {
-			w = col.w[i]
-		}
-		if col.x != nil {
-			x = col.x[i]
-		}
-		var y float64
-		if col.yb != nil {
-			y = float64(col.yb[i])
-		} else {
-			y = col.y[i]
-		}
+		w, y, x := col.at(i, s.weight[u])
 		w *= sw
 		if withTotal {
 			acc.AddN(p, 0, w, y, x, n)

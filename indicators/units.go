@@ -33,6 +33,21 @@ type column struct {
 	w    []float64
 }
 
+// at is row i's weight (its own, else the unit's weight uw), value and denominator value.
+func (col *column) at(i int, uw float64) (w, y, x float64) {
+	w, x = uw, 1
+	if col.w != nil {
+		w = col.w[i]
+	}
+	if col.x != nil {
+		x = col.x[i]
+	}
+	if col.yb != nil {
+		return w, float64(col.yb[i]), x
+	}
+	return w, col.y[i], x
+}
+
 func newColumn(in *Indicator, guess int) *column {
 	guess = max(guess, 1<<10)
 	col := &column{in: in, unit: make([]int32, 0, guess)}
@@ -99,19 +114,7 @@ func (s *unitSet) add(acc *estimate.Accumulator, col *column, d1, d2 []uint8, st
 	}
 	for i, u := range col.unit {
 		p := int(s.psu[u])
-		w, x := s.weight[u], 1.0
-		if col.w != nil {
-			w = col.w[i]
-		}
-		if col.x != nil {
-			x = col.x[i]
-		}
-		var y float64
-		if col.yb != nil {
-			y = float64(col.yb[i])
-		} else {
-			y = col.y[i]
-		}
+		w, y, x := col.at(i, s.weight[u])
 		w *= sw
 		acc.AddN(p, 0, w, y, x, n)
 		switch {
