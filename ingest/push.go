@@ -124,7 +124,7 @@ func (s *Store) PushAll(ctx context.Context, c Caller, raws []json.RawMessage) (
 			}
 			outs[i], errs[i] = out, err
 			if err == nil && (out.Outcome == Created || out.Outcome == Conflict) {
-				written = append(written, Written{Record: r.id, Op: "create"})
+				written = append(written, Written{Record: r.id, Op: "create", Row: r.inserted})
 				if r.supersedes != "" {
 					written = append(written, Written{Record: r.supersedes, Op: "update"})
 				}
