@@ -134,20 +134,26 @@ func addGroup(acc *estimate.Accumulator, s *unitSet, col *column, g dimGroup, wi
 	if s.neg {
 		sw, n = -1, -1
 	}
-	codes := make([][]uint8, len(g.dims))
+	codes := make([]*packed, len(g.dims))
 	for k, d := range g.dims {
 		codes[k] = s.code[d.pos]
 	}
-	for i, u := range col.unit {
-		p := int(s.psu[u])
-		w, y, x := col.at(i, s.weight[u])
-		w *= sw
-		if withTotal {
-			acc.AddN(p, 0, w, y, x, n)
-		}
+	b := new(entryBatch)
+	cs := make([][batchLen]uint8, len(codes)) // the batch's codes, by dimension of the group
+	for wk := s.walk(col); wk.next(b); {
 		for k, code := range codes {
-			if c := int(code[u]); c > 0 {
-				acc.AddN(p, g.base[k]+c, w, y, x, n)
+			code.unpack(cs[k][:b.n], b.unit[:b.n])
+		}
+		for j := range b.unit[:b.n] {
+			p := int(b.psu[j])
+			w, y, x := b.w[j]*sw, b.y[j], b.x[j]
+			if withTotal {
+				acc.AddN(p, 0, w, y, x, n)
+			}
+			for k := range cs {
+				if c := int(cs[k][j]); c > 0 {
+					acc.AddN(p, g.base[k]+c, w, y, x, n)
+				}
 			}
 		}
 	}

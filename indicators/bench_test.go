@@ -212,8 +212,12 @@ func BenchmarkAfterChange(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64((cpuTime()-cpu0).Milliseconds())/float64(b.N), "cpu_ms/op")
-	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/1e6, "snapshot_MB")
+	heap := float64(after.HeapAlloc - before.HeapAlloc)
+	b.ReportMetric(heap/1e6, "snapshot_MB")
+	b.ReportMetric(heap/float64(len(src.members)), "snapshot_B/person")
+	b.ReportMetric(float64(snap.bytes())/float64(len(src.members)), "columns_B/person")
 	b.ReportMetric(float64(len(src.hh)), "households")
+	runtime.KeepAlive(snap)
 }
 
 // cpuTime is this process's CPU time (user + system): on a machine shared with other work

@@ -73,8 +73,11 @@ func (l *level) add(s *unitSet) {
 	if s.neg {
 		d = -1
 	}
-	for _, p := range s.psu {
-		l.units[p] += d
+	start := int32(0)
+	for k, p := range s.psu.vals {
+		end := s.psu.ends[k]
+		l.units[p] += d * (end - start)
+		start = end
 	}
 	l.rows += int(d) * s.rows
 	l.sets = append(l.sets, s)
@@ -322,7 +325,7 @@ func (l *level) cells(out []Cell, acc *estimate.Accumulator, in *Indicator, dims
 // acc: the total and the cells of dims (key c1*stride + c2 for two).
 func (l *level) addAll(acc *estimate.Accumulator, in *Indicator, dims []*Dimension, stride int) {
 	for _, s := range l.sets {
-		var d [2][]uint8 // the units' codes of each requested dimension
+		var d [2]*packed // the units' codes of each requested dimension
 		for i, dim := range dims {
 			d[i] = s.code[dim.pos]
 		}
@@ -472,6 +475,21 @@ func (s *Snapshot) histograms() *histograms {
 	return s.hist.Load()
 }
 
+// bytes is the memory of the snapshot's columns (not its cached results).
+func (s *Snapshot) bytes() int {
+	n := 0
+	for _, l := range []*level{s.hh, s.pp} {
+		if l == nil {
+			continue
+		}
+		n += len(l.units) * 4
+		for _, set := range l.sets {
+			n += set.bytes()
+		}
+	}
+	return n
+}
+
 func (l *level) setsOrNil() []*unitSet {
 	if l == nil {
 		return nil
@@ -483,12 +501,12 @@ func (l *level) setsOrNil() []*unitSet {
 func unitKeys[K int32 | int64](h *histograms, set *unitSet) []K {
 	keys := make([]K, set.rows)
 	for pos, code := range set.code {
-		if code == nil {
+		if code == nil || code.mask == 0 {
 			continue
 		}
 		mult := K(h.mult[pos])
-		for u, c := range code {
-			keys[u] += K(c) * mult
+		for u := range keys {
+			keys[u] += K(code.at(u)) * mult
 		}
 	}
 	return keys
@@ -503,14 +521,21 @@ func countSet[K int32 | int64](h *histograms, set *unitSet, keys []K, sign int) 
 		}
 		cnt := h.count[col.in.index]
 		last, run := K(-1), 0
-		for _, u := range col.unit {
-			if k := keys[u]; k != last {
-				if run > 0 {
-					cnt[int(last)] += sign * run
-				}
-				last, run = k, 0
+		var buf [batchLen]int32
+		for wk := set.walk(col); ; {
+			n := wk.units(buf[:])
+			if n == 0 {
+				break
 			}
-			run++
+			for _, u := range buf[:n] {
+				if k := keys[u]; k != last {
+					if run > 0 {
+						cnt[int(last)] += sign * run
+					}
+					last, run = k, 0
+				}
+				run++
+			}
 		}
 		if run > 0 {
 			cnt[int(last)] += sign * run

@@ -3,6 +3,7 @@ package indicators
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 
 	"fieldbase/estimate"
@@ -10,90 +11,120 @@ import (
 
 // unitSet is one design (all household rows, or all member rows) read from
 // facts, with the entries of the requested indicators as columns. Its
-// memory is a few bytes per unit and per entry: nothing is kept per cell.
+// memory is a few bytes per unit and per entry (columns.go): nothing is kept
+// per cell.
 type unitSet struct {
 	rows   int
-	neg    bool      // the units leave the snapshot (Snapshot.Apply)
-	psu    []int32   // by unit
-	weight []float64 // by unit: the row's weight (0 for rows without entries)
-	code   [][]uint8 // by dimension position, by unit: 0 = no code (_T only), k = codebook code k; nil if not asked
-	cols   []*column // by catalog indicator index; nil when not requested
+	neg    bool         // the units leave the snapshot (Snapshot.Apply)
+	psu    runs[int32]  // by unit
+	weight runs[uint64] // by unit: the row's weight (float64 bits; any value for rows without entries)
+	code   []*packed    // by dimension position, by unit: 0 = no code (_T only), k = codebook code k; nil if not asked
+	cols   []*column    // by catalog indicator index; nil when not requested
 }
 
-// column holds one indicator's population. y is kept as bytes for the
-// 0/1 numerators of proportions and rates; x and w only when the
-// indicator has a denominator or its own weight, else they are 1 and the
-// row's weight.
+// column holds one indicator's population: its units, then per entry (in unit
+// order) the 0/1 numerator of a proportion or rate as a bit, other values in
+// y; x and w only when the indicator has a denominator or its own weight, else
+// they are 1 and the unit's weight.
 type column struct {
-	in   *Indicator
-	unit []int32
-	yb   []uint8
-	y    []float64
-	x    []float64
-	w    []float64
+	in      *Indicator
+	n       int     // entries
+	bits    bitset  // the units, while reading and when many; nil when list holds them
+	list    []int32 // the units, when fewer than one in 32
+	yb      bitset  // boolean numerators, by entry
+	y, x, w *floats // nil: boolean (yb), 1, the unit's weight
+	last    int32   // the last unit pushed (-1: none)
 }
 
-// at is row i's weight (its own, else the unit's weight uw), value and denominator value.
-func (col *column) at(i int, uw float64) (w, y, x float64) {
-	w, x = uw, 1
-	if col.w != nil {
-		w = col.w[i]
-	}
-	if col.x != nil {
-		x = col.x[i]
-	}
-	if col.yb != nil {
-		return w, float64(col.yb[i]), x
-	}
-	return w, col.y[i], x
-}
-
-func newColumn(in *Indicator, guess int) *column {
-	guess = max(guess, 1<<10)
-	col := &column{in: in, unit: make([]int32, 0, guess)}
+func newColumn(in *Indicator, guess, rows int) *column {
+	col := &column{in: in, bits: make(bitset, 0, rows/64+1), last: -1}
 	if in.boolean() {
-		col.yb = make([]uint8, 0, guess)
+		col.yb = make(bitset, 0, guess/64+1)
 	} else {
-		col.y = make([]float64, 0, guess)
+		col.y = newFloats(guess, false)
 	}
 	if in.denominator != nil {
-		col.x = make([]float64, 0, guess)
+		col.x = newFloats(guess, false)
 	}
 	if in.weight != nil {
-		col.w = make([]float64, 0, guess)
+		col.w = newFloats(guess, true)
 	}
 	return col
 }
 
-// push appends one entry; vals are y[, x[, w]] as written in the facts.
+// push appends one entry of unit u; vals are y[, x[, w]] as written in the facts.
 func (col *column) push(u int32, vals []float64, rowWeight float64) error {
+	if u == col.last {
+		return fmt.Errorf("indicators: facts row with two entries for %s", col.in.ID)
+	}
 	y := vals[0]
-	if col.yb != nil {
+	if col.y == nil {
 		if y != 0 && y != 1 {
 			return fmt.Errorf("indicators: facts of %s: y = %v is not 0 or 1", col.in.ID, y)
 		}
-		col.yb = append(col.yb, uint8(y))
+		col.yb.push(col.n, y == 1)
 	} else {
-		col.y = append(col.y, y)
+		col.y.push(y, rowWeight)
 	}
 	if col.x != nil {
 		x := 1.0
 		if len(vals) > 1 {
 			x = vals[1]
 		}
-		col.x = append(col.x, x)
+		col.x.push(x, rowWeight)
 	}
 	if col.w != nil {
 		w := rowWeight
 		if len(vals) > 2 {
 			w = vals[2]
 		}
-		col.w = append(col.w, w)
+		col.w.push(w, rowWeight)
 	} else if len(vals) > 2 && vals[2] != rowWeight {
 		return fmt.Errorf("indicators: facts of %s carry a weight but the catalog has no weight expression", col.in.ID)
 	}
-	col.unit = append(col.unit, u)
+	col.bits.set(int(u))
+	col.last = u
+	col.n++
 	return nil
+}
+
+// tidy ends the column's reading: the units as a list when that is smaller, every
+// slice at its length.
+func (col *column) tidy() {
+	if col.n*32 < len(col.bits)*64 {
+		list := make([]int32, col.n)
+		w := walker{col: col}
+		w.units(list)
+		col.list, col.bits = list, nil
+	} else {
+		col.bits = append(bitset(nil), col.bits...)
+	}
+	col.yb = append(bitset(nil), col.yb...)
+	for _, v := range []*floats{col.y, col.x, col.w} {
+		if v != nil {
+			v.tidy()
+		}
+	}
+}
+
+func (col *column) bytes() int {
+	return cap(col.bits)*8 + cap(col.list)*4 + cap(col.yb)*8 + col.y.bytes() + col.x.bytes() + col.w.bytes()
+}
+
+// bytes is the memory the set holds.
+func (s *unitSet) bytes() int {
+	n := s.psu.bytes() + s.weight.bytes()
+	for _, p := range s.code {
+		if p != nil {
+			n += p.bytes()
+		}
+	}
+	for _, col := range s.cols {
+		if col != nil {
+			n += col.bytes()
+		}
+	}
+	return n
 }
 
 // count is the rows read, 0 for a level not read.
@@ -107,31 +138,33 @@ func (s *unitSet) count() int {
 // add puts every population unit into the total and its breakdown cells
 // (takes them out of them for a set of removed units): d1, d2 are the units'
 // codes of the requested dimensions (nil if fewer).
-func (s *unitSet) add(acc *estimate.Accumulator, col *column, d1, d2 []uint8, stride int) {
+func (s *unitSet) add(acc *estimate.Accumulator, col *column, d1, d2 *packed, stride int) {
 	sw, n := 1.0, int64(1)
 	if s.neg {
 		sw, n = -1, -1
 	}
-	for i, u := range col.unit {
-		p := int(s.psu[u])
-		w, y, x := col.at(i, s.weight[u])
-		w *= sw
-		acc.AddN(p, 0, w, y, x, n)
-		switch {
-		case d2 != nil:
-			c1, c2 := int(d1[u]), int(d2[u])
-			if c1 > 0 {
-				acc.AddN(p, c1*stride, w, y, x, n)
-			}
-			if c2 > 0 {
-				acc.AddN(p, c2, w, y, x, n)
+	b := new(entryBatch)
+	for wk := s.walk(col); wk.next(b); {
+		for j, u := range b.unit[:b.n] {
+			p := int(b.psu[j])
+			w, y, x := b.w[j]*sw, b.y[j], b.x[j]
+			acc.AddN(p, 0, w, y, x, n)
+			switch {
+			case d2 != nil:
+				c1, c2 := d1.at(int(u)), d2.at(int(u))
 				if c1 > 0 {
-					acc.AddN(p, c1*stride+c2, w, y, x, n)
+					acc.AddN(p, c1*stride, w, y, x, n)
 				}
-			}
-		case d1 != nil:
-			if c1 := int(d1[u]); c1 > 0 {
-				acc.AddN(p, c1, w, y, x, n)
+				if c2 > 0 {
+					acc.AddN(p, c2, w, y, x, n)
+					if c1 > 0 {
+						acc.AddN(p, c1*stride+c2, w, y, x, n)
+					}
+				}
+			case d1 != nil:
+				if c1 := d1.at(int(u)); c1 > 0 {
+					acc.AddN(p, c1, w, y, x, n)
+				}
 			}
 		}
 	}
@@ -144,26 +177,24 @@ func (s *unitSet) add(acc *estimate.Accumulator, col *column, d1, d2 []uint8, st
 // sizes for the next full read.
 func (c *Catalog) readLevel(each func(func(string) error) error, level []*Indicator, wantInd []bool,
 	codes []*codebook, years map[string]int, b *estimate.Builder, neg, hint bool) (*unitSet, error) {
-	s := &unitSet{neg: neg, cols: make([]*column, len(c.Indicators)), code: make([][]uint8, len(codes))}
+	s := &unitSet{neg: neg, cols: make([]*column, len(c.Indicators)), code: make([]*packed, len(codes))}
 	guess := func(i int) int {
 		if !hint {
 			return 0
 		}
 		return int(c.sizeHint[i].Load())
 	}
+	rowsGuess := guess(len(c.Indicators) + unitLevel(level))
 	for _, in := range level {
 		if wantInd[in.index] {
-			s.cols[in.index] = newColumn(in, guess(in.index))
+			s.cols[in.index] = newColumn(in, guess(in.index), rowsGuess)
 		}
 	}
-	rowsGuess := max(guess(len(c.Indicators)+unitLevel(level)), 1<<10)
-	s.psu = make([]int32, 0, rowsGuess)
-	s.weight = make([]float64, 0, rowsGuess)
 	var dims []int // positions of the asked dimensions
 	for pos, cb := range codes {
 		if cb != nil {
 			dims = append(dims, pos)
-			s.code[pos] = make([]uint8, 0, rowsGuess)
+			s.code[pos] = newPacked()
 		}
 	}
 	sign := 1
@@ -189,13 +220,14 @@ func (c *Catalog) readLevel(each func(func(string) error) error, level []*Indica
 			stale++
 			return nil
 		}
-		u := int32(len(s.psu))
+		u := int32(s.rows)
+		s.rows++
 		// Rows of one PSU usually come together: skip the map lookup.
 		if lastPSU < 0 || r.stratum != lastStratum || r.psu != lastPS {
 			lastStratum, lastPS = r.stratum, r.psu
 			lastPSU = b.PSU(unescape(r.stratum), unescape(r.psu))
 		}
-		s.psu = append(s.psu, int32(lastPSU))
+		s.psu.push(int32(lastPSU))
 		// Count periods in runs: a map update per row would cost more than
 		// the rest of the row.
 		if r.period != lastPeriod {
@@ -211,11 +243,11 @@ func (c *Catalog) readLevel(each func(func(string) error) error, level []*Indica
 				for ; at < pos; at++ {
 					f = afterComma(f)
 				}
-				s.code[pos] = append(s.code[pos], codes[pos].index(firstField(f)))
+				s.code[pos].push(codes[pos].index(firstField(f)))
 			}
 		}
 		if r.entries == "" {
-			s.weight = append(s.weight, 0)
+			s.weight.again()
 			return nil
 		}
 		// The rows of a household, often of a PSU, share the weight.
@@ -226,7 +258,7 @@ func (c *Catalog) readLevel(each func(func(string) error) error, level []*Indica
 			}
 			lastWeightText, lastWeight = r.weight, w
 		}
-		s.weight = append(s.weight, lastWeight)
+		s.weight.push(math.Float64bits(lastWeight))
 		return s.entries(r.entries, u, lastWeight, level)
 	})
 	if err != nil {
@@ -238,7 +270,18 @@ func (c *Catalog) readLevel(each func(func(string) error) error, level []*Indica
 	if stale > 0 {
 		return nil, &StaleError{Rows: stale, Sample: staleSample}
 	}
-	s.rows = len(s.psu)
+	for _, col := range s.cols {
+		if col != nil {
+			col.tidy()
+		}
+	}
+	s.psu.ends, s.psu.vals = slices.Clone(s.psu.ends), slices.Clone(s.psu.vals)
+	s.weight.ends, s.weight.vals = slices.Clone(s.weight.ends), slices.Clone(s.weight.vals)
+	for _, p := range s.code {
+		if p != nil {
+			p.words = slices.Clone(p.words)
+		}
+	}
 	if !hint {
 		return s, nil
 	}
@@ -246,7 +289,7 @@ func (c *Catalog) readLevel(each func(func(string) error) error, level []*Indica
 	// from the start instead of growing them (a tenth more for growth).
 	for _, col := range s.cols {
 		if col != nil {
-			c.sizeHint[col.in.index].Store(int64(len(col.unit) + len(col.unit)/10))
+			c.sizeHint[col.in.index].Store(int64(col.n + col.n/10))
 		}
 	}
 	c.sizeHint[len(c.Indicators)+unitLevel(level)].Store(int64(s.rows + s.rows/10))
