@@ -278,10 +278,14 @@ func (s *Server) scopedSnapshot(ctx context.Context, sc indicatorScope, cat *ind
 		}
 	}
 	snapshotReads.Add(1)
+	if tx, ok := db.(*dbx.Tx); ok {
+		defer smallCache(tx)()
+	}
 	snap, err := cat.Read(&factsSource{ctx: ctx, db: db, scope: sc})
 	if err != nil {
 		return nil, err
 	}
+	afterFullRead(snap.Households() + snap.Members())
 	entry.state, entry.snap, entry.logPos = state, snap, pos
 	return snap, nil
 }

@@ -52,6 +52,7 @@ func (s *Snapshot) singles() map[string]*Result {
 	}
 	groups := s.dimGroups()
 	var accH, accP *estimate.Accumulator
+	sc := new(scratch)
 	for _, in := range c.Indicators {
 		l, acc := s.pp, &accP
 		if in.Unit == Household {
@@ -68,7 +69,7 @@ func (s *Snapshot) singles() map[string]*Result {
 			a.Reset()
 			for _, set := range l.sets {
 				if col := set.cols[in.index]; col != nil {
-					addGroup(a, set, col, g, gi == 0)
+					addGroup(a, set, col, g, gi == 0, sc)
 				}
 			}
 			for _, ec := range a.Cells(in.Kind, in.Scale) {
@@ -129,7 +130,7 @@ func (s *Snapshot) dimGroups() []dimGroup {
 }
 
 // addGroup is unitSet.add for the dimensions of a group (and the total when asked).
-func addGroup(acc *estimate.Accumulator, s *unitSet, col *column, g dimGroup, withTotal bool) {
+func addGroup(acc *estimate.Accumulator, s *unitSet, col *column, g dimGroup, withTotal bool, sc *scratch) {
 	sw, n := 1.0, int64(1)
 	if s.neg {
 		sw, n = -1, -1
@@ -138,8 +139,11 @@ func addGroup(acc *estimate.Accumulator, s *unitSet, col *column, g dimGroup, wi
 	for k, d := range g.dims {
 		codes[k] = s.code[d.pos]
 	}
-	b := new(entryBatch)
-	cs := make([][batchLen]uint8, len(codes)) // the batch's codes, by dimension of the group
+	b := &sc.b
+	for len(sc.codes) < len(codes) {
+		sc.codes = append(sc.codes, [batchLen]uint8{})
+	}
+	cs := sc.codes[:len(codes)] // the batch's codes, by dimension of the group
 	for wk := s.walk(col); wk.next(b); {
 		for k, code := range codes {
 			code.unpack(cs[k][:b.n], b.unit[:b.n])

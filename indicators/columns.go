@@ -223,6 +223,13 @@ type entryBatch struct {
 
 const batchLen = 256
 
+// scratch is the buffers of a pass over many sets and indicators: a batch of entries and
+// their codes by dimension.
+type scratch struct {
+	b     entryBatch
+	codes [][batchLen]uint8
+}
+
 // walker walks the entries of one column of a set, a batch at a time.
 type walker struct {
 	s      *unitSet

@@ -324,13 +324,14 @@ func (l *level) cells(out []Cell, acc *estimate.Accumulator, in *Indicator, dims
 // addAll puts the population of one indicator, every set of the level, into
 // acc: the total and the cells of dims (key c1*stride + c2 for two).
 func (l *level) addAll(acc *estimate.Accumulator, in *Indicator, dims []*Dimension, stride int) {
+	b := new(entryBatch)
 	for _, s := range l.sets {
 		var d [2]*packed // the units' codes of each requested dimension
 		for i, dim := range dims {
 			d[i] = s.code[dim.pos]
 		}
 		if col := s.cols[in.index]; col != nil {
-			s.add(acc, col, d[0], d[1], stride)
+			s.add(acc, col, d[0], d[1], stride, b)
 		}
 	}
 }

@@ -138,12 +138,11 @@ func (s *unitSet) count() int {
 // add puts every population unit into the total and its breakdown cells
 // (takes them out of them for a set of removed units): d1, d2 are the units'
 // codes of the requested dimensions (nil if fewer).
-func (s *unitSet) add(acc *estimate.Accumulator, col *column, d1, d2 *packed, stride int) {
+func (s *unitSet) add(acc *estimate.Accumulator, col *column, d1, d2 *packed, stride int, b *entryBatch) {
 	sw, n := 1.0, int64(1)
 	if s.neg {
 		sw, n = -1, -1
 	}
-	b := new(entryBatch)
 	for wk := s.walk(col); wk.next(b); {
 		for j, u := range b.unit[:b.n] {
 			p := int(b.psu[j])
