@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -114,43 +115,81 @@ func (d *decoder) items(fn func(i int) error) error {
 	return err
 }
 
+// clearSlots empties a row's answers. A slot may be a slice of a stored document (the
+// scanner's), so it is dropped, never appended to.
 func clearSlots(vals [][]byte) {
-	for i := range vals {
-		vals[i] = vals[i][:0]
-	}
+	clear(vals)
 }
 
-// cells appends the cells of one field's answer to row. ok is false when the answer has a
+// cells appends the cells of one field's answer to r. ok is false when the answer has a
 // shape the field's type does not expect; its text is then kept in the first cell so that
 // nothing is lost.
-func (p *part) cells(row []string, raw json.RawMessage) ([]string, bool) {
+func (p *part) cells(r *row, raw []byte) (ok bool) {
 	switch p.kind {
 	case cellMulti:
-		sel, ok := multi(raw)
+		var sel [][]byte
+		sel, ok = r.multi(raw)
 		if sel == nil {
-			row = append(row, "")
+			r.add(nil)
 			for range p.choices {
-				row = append(row, "") // not answered: missing, not 0
+				r.add(nil) // not answered: missing, not 0
 			}
-			return row, ok
+			return ok
 		}
-		row = append(row, strings.Join(sel, " "))
+		r.tmp = r.tmp[:0]
+		for i, s := range sel {
+			if i > 0 {
+				r.tmp = append(r.tmp, ' ')
+			}
+			r.tmp = append(r.tmp, s...)
+		}
+		r.add(r.tmp)
 		for _, c := range p.choices {
 			v := "0"
 			for _, s := range sel {
-				if s == c {
+				if string(s) == c {
 					v = "1"
 					break
 				}
 			}
-			row = append(row, v)
+			r.addString(v)
 		}
-		return row, ok
+		return ok
 	case cellGeo:
+		if lat, lon, acc, ok := plainGeo(raw); ok {
+			r.scalar(lat)
+			r.scalar(lon)
+			r.scalar(acc)
+			return true
+		}
 		lat, lon, acc, ok := geo(raw)
-		return append(row, lat, lon, acc), ok
+		r.addString(lat)
+		r.addString(lon)
+		r.addString(acc)
+		return ok
 	}
-	return append(row, scalar(raw)), true
+	r.scalar(raw)
+	return true
+}
+
+// scalar adds an answer as one cell (see the function scalar), straight from its bytes where
+// they are the cell: a number, a string without escapes.
+func (r *row) scalar(raw []byte) {
+	raw = bytes.TrimSpace(raw)
+	switch {
+	case len(raw) == 0 || string(raw) == "null":
+		r.add(nil)
+	case raw[0] == '"':
+		if len(raw) >= 2 && raw[len(raw)-1] == '"' && bytes.IndexByte(raw, '\\') < 0 {
+			r.add(raw[1 : len(raw)-1])
+			return
+		}
+		r.addString(scalar(raw))
+	case raw[0] == '{' || raw[0] == '[':
+		r.addString(scalar(raw))
+	default:
+		r.add(raw)
+	}
 }
 
 // scalar is an answer as one cell: numbers as written, text unquoted, null or absent empty,
@@ -179,38 +218,72 @@ func scalar(raw json.RawMessage) string {
 }
 
 // multi reads a select_multiple answer: a JSON array of names (the form language) or a
-// space-separated string (ODK's way). nil means not answered.
-func multi(raw json.RawMessage) (sel []string, ok bool) {
+// space-separated string (ODK's way). nil means not answered. The names are slices of raw
+// (or of r's scratch) until the next call.
+func (r *row) multi(raw []byte) (sel [][]byte, ok bool) {
 	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+	if len(raw) == 0 || string(raw) == "null" {
 		return nil, true
 	}
+	r.sel = r.sel[:0]
 	switch raw[0] {
 	case '[':
-		if sel, ok := plainNames(raw); ok {
+		if sel, ok := plainNames(raw, r.sel); ok {
+			r.sel = sel
 			return sel, true
 		}
 		var items []json.RawMessage
 		if json.Unmarshal(raw, &items) != nil {
-			return []string{scalar(raw)}, false
+			return append(r.sel, []byte(scalar(raw))), false
 		}
-		sel = make([]string, 0, len(items))
 		for _, it := range items {
-			sel = append(sel, scalar(it))
+			r.sel = append(r.sel, []byte(scalar(it)))
 		}
-		return sel, true
+		if r.sel == nil {
+			r.sel = [][]byte{} // answered, no choice: not nil
+		}
+		return r.sel, true
 	case '"':
-		return strings.Fields(scalar(raw)), true
+		if len(raw) >= 2 && raw[len(raw)-1] == '"' && bytes.IndexByte(raw, '\\') < 0 {
+			r.sel = appendFields(r.sel, raw[1:len(raw)-1])
+			return r.sel, true
+		}
+		return appendFields(r.sel, []byte(scalar(raw))), true
 	}
-	return []string{scalar(raw)}, false
+	return append(r.sel, []byte(scalar(raw))), false
+}
+
+// appendFields appends the space-separated words of b (as strings.Fields splits them).
+func appendFields(sel [][]byte, b []byte) [][]byte {
+	for len(b) > 0 {
+		i := bytes.IndexFunc(b, func(r rune) bool { return !unicode.IsSpace(r) })
+		if i < 0 {
+			break
+		}
+		b = b[i:]
+		j := bytes.IndexFunc(b, unicode.IsSpace)
+		if j < 0 {
+			j = len(b)
+		}
+		sel = append(sel, b[:j:j])
+		b = b[j:]
+	}
+	if sel == nil {
+		sel = [][]byte{} // answered, no choice: not nil
+	}
+	return sel
 }
 
 // plainNames reads the common select_multiple answer quickly: an array of strings without
-// escapes. ok is false for anything else (the caller decodes it in full).
-func plainNames(raw []byte) (sel []string, ok bool) {
+// escapes, appended to sel as slices of raw. ok is false for anything else (the caller
+// decodes it in full).
+func plainNames(raw []byte, sel [][]byte) (_ [][]byte, ok bool) {
 	b := bytes.TrimSpace(raw[1:])
 	if len(b) > 0 && b[0] == ']' {
-		return []string{}, len(bytes.TrimSpace(b[1:])) == 0
+		if sel == nil {
+			sel = [][]byte{}
+		}
+		return sel, len(bytes.TrimSpace(b[1:])) == 0
 	}
 	for {
 		if len(b) == 0 || b[0] != '"' {
@@ -224,7 +297,7 @@ func plainNames(raw []byte) (sel []string, ok bool) {
 		if bytes.IndexByte(name, '\\') >= 0 || !utf8.Valid(name) {
 			return nil, false
 		}
-		sel = append(sel, string(name))
+		sel = append(sel, name)
 		b = bytes.TrimSpace(b[2+end:])
 		switch {
 		case len(b) == 0:
@@ -237,6 +310,42 @@ func plainNames(raw []byte) (sel []string, ok bool) {
 			return nil, false
 		}
 	}
+}
+
+// plainGeo reads the common geopoint quickly: an object of numbers (or nulls) named lat,
+// lon and accuracy exactly, each at most once. ok is false for anything else (geo reads it).
+func plainGeo(raw []byte) (lat, lon, acc []byte, ok bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, nil, nil, false
+	}
+	var s scanner
+	s.reset(raw)
+	ok = s.object(1, func(name []byte) bool {
+		var at *[]byte
+		switch string(name) {
+		case "lat":
+			at = &lat
+		case "lon":
+			at = &lon
+		case "accuracy":
+			at = &acc
+		default:
+			return false
+		}
+		if *at != nil {
+			return false // twice
+		}
+		c := s.peek()
+		if c != 'n' && c != '-' && (c < '0' || c > '9') {
+			return false
+		}
+		v, ok := s.raw(1)
+		*at = v
+		return ok
+	})
+	s.ws()
+	return lat, lon, acc, ok && s.i == len(s.b)
 }
 
 // geo reads a geopoint: {"lat":, "lon":, "accuracy":} (the form language) or ODK's
@@ -271,12 +380,59 @@ func isoTime(s string) string {
 	if s == "" {
 		return ""
 	}
+	if b, ok := appendStoredTime(nil, s); ok {
+		return string(b)
+	}
 	for _, layout := range [...]string{"2006-01-02 15:04:05.999Z07:00", time.RFC3339Nano} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC().Format("2006-01-02T15:04:05.999Z07:00")
 		}
 	}
 	return s
+}
+
+// appendStoredTime appends isoTime(s) for the form the database stores,
+// "2006-01-02 15:04:05.000Z", without time.Parse. ok is false for any other text (or a date
+// that does not exist), which isoTime then reads.
+func appendStoredTime(dst []byte, s string) ([]byte, bool) {
+	if len(s) != 24 || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[23] != 'Z' {
+		return dst, false
+	}
+	var n [7]int // year, month, day, hour, minute, second, millisecond
+	for k, f := range [...][2]int{{0, 4}, {5, 7}, {8, 10}, {11, 13}, {14, 16}, {17, 19}, {20, 23}} {
+		for i := f[0]; i < f[1]; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return dst, false
+			}
+			n[k] = n[k]*10 + int(c-'0')
+		}
+	}
+	if n[1] < 1 || n[1] > 12 || n[2] < 1 || n[2] > daysIn(n[1], n[0]) || n[3] > 23 || n[4] > 59 || n[5] > 59 {
+		return dst, false
+	}
+	dst = append(dst, s[:10]...)
+	dst = append(dst, 'T')
+	dst = append(dst, s[11:19]...)
+	frac := strings.TrimRight(s[20:23], "0")
+	if frac != "" {
+		dst = append(dst, '.')
+		dst = append(dst, frac...)
+	}
+	return append(dst, 'Z'), true
+}
+
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 func formatFloat(f *float64) string {

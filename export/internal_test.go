@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestStataName(t *testing.T) {
@@ -78,7 +80,7 @@ func TestCells(t *testing.T) {
 		{`["bank","zzz"]`, []string{"bank zzz", "1", "0", "0"}, true},
 		{`7`, []string{"7", "0", "0", "0"}, false},
 	} {
-		got, ok := p.cells(nil, json.RawMessage(c.raw))
+		got, ok := cellsOf(t, &p, c.raw)
 		if strings.Join(got, "|") != strings.Join(c.want, "|") || ok != c.ok {
 			t.Errorf("multi %s = %q %v, want %q %v", c.raw, got, ok, c.want, c.ok)
 		}
@@ -95,7 +97,7 @@ func TestCells(t *testing.T) {
 		{`null`, "||", true},
 		{`"nowhere"`, "nowhere||", false},
 	} {
-		got, ok := g.cells(nil, json.RawMessage(c.raw))
+		got, ok := cellsOf(t, &g, c.raw)
 		if strings.Join(got, "|") != c.want || ok != c.ok {
 			t.Errorf("geo %s = %q %v, want %q %v", c.raw, got, ok, c.want, c.ok)
 		}
@@ -111,6 +113,26 @@ func TestCells(t *testing.T) {
 			t.Errorf("isoTime(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// cellsOf is p's cells of raw as strings (a Parquet row); the same cells as one CSV line
+// must be what encoding/csv writes of them.
+func cellsOf(t *testing.T, p *part, raw string) ([]string, bool) {
+	t.Helper()
+	strs, csvRow := row{}, row{csv: true}
+	ok := p.cells(&strs, []byte(raw))
+	if ok2 := p.cells(&csvRow, []byte(raw)); ok2 != ok {
+		t.Errorf("%s: ok %v as strings, %v as CSV", raw, ok, ok2)
+	}
+	var want bytes.Buffer
+	cw := csv.NewWriter(&want)
+	cw.UseCRLF = true
+	cw.Write(strs.cells)
+	cw.Flush()
+	if got := string(csvRow.line) + "\r\n"; got != want.String() {
+		t.Errorf("%s: CSV line %q, encoding/csv writes %q", raw, got, want.String())
+	}
+	return strs.cells, ok
 }
 
 func TestStataCodes(t *testing.T) {
@@ -333,4 +355,44 @@ func FuzzWrite(f *testing.F) {
 			rc.Close()
 		}
 	})
+}
+
+// TestStoredTimeAsTimeParse: the fast path of isoTime writes what time.Parse and Format
+// write, and gives up on every text time.Parse refuses or reads otherwise.
+func TestStoredTimeAsTimeParse(t *testing.T) {
+	slow := func(s string) string {
+		for _, layout := range [...]string{"2006-01-02 15:04:05.999Z07:00", time.RFC3339Nano} {
+			if tm, err := time.Parse(layout, s); err == nil {
+				return tm.UTC().Format("2006-01-02T15:04:05.999Z07:00")
+			}
+		}
+		return s
+	}
+	ins := []string{"2026-12-20 09:11:55.000Z", "2026-12-20 09:11:55.120Z", "2026-12-20 09:11:55.123Z",
+		"2024-02-29 00:00:00.000Z", "2023-02-29 00:00:00.000Z", "1900-02-29 12:00:00.000Z", "2000-02-29 12:00:00.000Z",
+		"2026-04-31 10:00:00.000Z", "2026-12-31 23:59:59.999Z", "2026-12-31 24:00:00.000Z", "2026-12-31 23:60:00.000Z",
+		"2026-12-31 23:59:60.000Z", "2026-00-10 10:00:00.000Z", "2026-13-10 10:00:00.000Z", "2026-01-00 10:00:00.000Z",
+		"0000-01-01 00:00:00.000Z", "2026-1a-10 10:00:00.000Z", "2026-12-20T09:11:55.000Z", "2026-12-20 09:11:55.000+",
+		"2026-12-20 09:11:55,000Z", "2026-12-20 09:11:55.0000Z"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 20000 {
+		b := []byte(ins[rng.IntN(len(ins))])
+		for range 1 + rng.IntN(2) {
+			b[rng.IntN(len(b))] = "0123456789-: .TZ"[rng.IntN(16)]
+		}
+		ins = append(ins, string(b))
+	}
+	for _, in := range ins {
+		want := slow(in)
+		got, ok := appendStoredTime(nil, in)
+		if ok && string(got) != want {
+			t.Fatalf("%q: fast %q, time.Parse %q", in, got, want)
+		}
+		if !ok && want != in && len(in) == 24 && in[10] == ' ' && in[23] == 'Z' && in[19] == '.' {
+			t.Errorf("%q: the fast path gave up on a stored time (%q)", in, want)
+		}
+		if got := isoTime(in); got != want {
+			t.Fatalf("isoTime(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 )
 
 // level is a table written in the households' pass: where its rows go and the slots of its
@@ -13,24 +12,46 @@ import (
 type level struct {
 	t    *table
 	w    rowWriter
-	vals [][]byte // answer per part (empty = absent)
+	csv  *csvOut  // w when it writes CSV: rows go out as lines
+	vals [][]byte // answer per part (empty = absent); a slice of own or of the scan's arena
+	own  [][]byte
 	pval [][]byte // the personal-data object's answers, laid over vals
 	pii  [][]byte // a repeat's rows in the household's personal data (slices of Household.PII)
-	row  []string
+	none [][]byte // len(parts) empty slots
+	out  row
 }
 
 func newLevel(t *table, w rowWriter) *level {
-	return &level{t: t, w: w, vals: make([][]byte, len(t.parts)), pval: make([][]byte, len(t.parts))}
+	l := &level{t: t, w: w, own: make([][]byte, len(t.parts)), pval: make([][]byte, len(t.parts)),
+		none: make([][]byte, len(t.parts))}
+	l.vals = l.own
+	if c, ok := w.(*csvOut); ok {
+		l.csv, l.out.csv = c, true
+	}
+	return l
 }
 
 // pass writes households.csv and the rows of every repeat from one read of the households.
+// A household is read by the scanner (scan.go) when it can; else by the decoder, as before.
 type pass struct {
-	x    *writer
-	hh   *level
-	reps map[string]*level // by repeat name
-	data decoder           // the household's answers
-	pd   decoder           // its personal data
-	rowd decoder           // one repeat row's personal data
+	x     *writer
+	hh    *level
+	reps  map[string]*level // by repeat name
+	sc    scanner
+	slots [][]byte  // the answers of the household's repeat rows, as the scanner found them
+	items []repItem // its repeat rows, in the order of the answers
+	slow  bool      // tests: read every household with the decoder
+	data  decoder   // the household's answers
+	pd    decoder   // its personal data
+	rowd  decoder   // one repeat row's personal data
+	werr  error     // a repeat row's write error met while decoding
+}
+
+// repItem is one repeat row the scanner found: its answers are slots[at:at+len(parts)].
+type repItem struct {
+	r         *level
+	at, line  int
+	notObject bool
 }
 
 func (p *pass) household(h *Household) error {
@@ -39,33 +60,176 @@ func (p *pass) household(h *Household) error {
 	if !x.opt.Filter.PII {
 		pii = nil // personal data is read only when the export includes it
 	}
+	if !p.slow && p.scan(h.Data, pii) {
+		for _, it := range p.items {
+			if err := p.scannedRow(h.Key, it); err != nil {
+				return err
+			}
+		}
+	} else if err := p.decode(h, pii); err != nil {
+		return err
+	}
+	for i, v := range hh.pval {
+		if len(v) > 0 {
+			hh.vals[i] = v
+		}
+	}
+	for _, a := range h.Replace {
+		if i, ok := hh.t.index[a.Field]; ok && len(hh.vals[i]) > 0 {
+			hh.vals[i] = a.Value
+		}
+	}
+	o := &hh.out
+	o.reset()
+	for _, v := range [...]string{h.Key, h.UUID, h.FormID} {
+		o.addString(v)
+	}
+	o.addInt(int64(h.Version))
+	for _, v := range [...]string{h.Status, h.Enumerator, h.Team, h.DeviceID} {
+		o.addString(v)
+	}
+	o.addTime(h.StartedAt)
+	o.addTime(h.CompletedAt)
+	o.addFloat(h.DurationS)
+	o.addInt(h.Seq)
+	o.addTime(h.Created)
+	o.addTime(h.Updated)
+	return x.emitLevel(hh, h.Key, 0)
+}
+
+// scan reads the household's personal data and answers with the scanner: the household's
+// answers into hh.vals and hh.pval, its repeat rows into p.items. false: the scanner is not
+// sure of them, nothing is written, and the decoder reads them instead.
+func (p *pass) scan(data, pii []byte) bool {
+	hh, sc := p.hh, &p.sc
+	clearSlots(hh.vals)
+	clearSlots(hh.pval)
+	p.slots, p.items = p.slots[:0], p.items[:0]
+	for _, r := range p.reps {
+		r.pii = r.pii[:0]
+	}
+	if pii != nil && !sc.doc(pii, func(name []byte) bool {
+		r, ok := p.member(name, hh.pval)
+		if r == nil {
+			return ok
+		}
+		r.pii = r.pii[:0] // a repeated name: the last counts
+		return sc.array(2, func(int) bool {
+			v, ok := sc.raw(2)
+			r.pii = append(r.pii, v)
+			return ok
+		})
+	}) {
+		return false
+	}
+	return sc.doc(data, func(name []byte) bool {
+		r, ok := p.member(name, hh.vals)
+		if r == nil {
+			return ok
+		}
+		return sc.array(2, func(i int) bool {
+			it := repItem{r: r, at: len(p.slots), line: i + 1}
+			p.slots = append(p.slots, r.none...)
+			if sc.peek() != '{' {
+				it.notObject = true
+				p.items = append(p.items, it)
+				return sc.value(2)
+			}
+			p.items = append(p.items, it)
+			return p.scanRow(r, p.slots[it.at:it.at+len(r.none)])
+		})
+	})
+}
+
+// member reads one member of a household's document at the scanner: a household field's
+// value into vals, anything else skipped, but for a repeat's list, returned with the
+// scanner at it for the caller to read.
+func (p *pass) member(name []byte, vals [][]byte) (*level, bool) {
+	sc := &p.sc
+	if i, ok := p.hh.t.index[string(name)]; ok {
+		v, ok := sc.raw(1)
+		vals[i] = v
+		return nil, ok
+	}
+	if r := p.reps[string(name)]; r != nil && sc.peek() == '[' {
+		return r, true
+	}
+	return nil, sc.value(1) // not a repeat, or a repeat that is not a list: no rows
+}
+
+// scanRow reads the repeat row object at the scanner into vals (its table's fields only).
+func (p *pass) scanRow(r *level, vals [][]byte) bool {
+	sc := &p.sc
+	return sc.object(3, func(name []byte) bool {
+		if j, ok := r.t.index[string(name)]; ok {
+			v, ok := sc.raw(3)
+			vals[j] = v
+			return ok
+		}
+		return sc.value(3)
+	})
+}
+
+// scannedRow writes a repeat row the scanner found, its personal data laid over it.
+func (p *pass) scannedRow(key string, it repItem) error {
+	r := it.r
+	r.vals = p.slots[it.at : it.at+len(r.none)]
+	var bad error
+	if it.notObject {
+		bad = errNotObject
+	}
+	if i := it.line - 1; i < len(r.pii) {
+		switch b := r.pii[i]; {
+		case string(b) == "null":
+		case b[0] != '{':
+			if bad == nil {
+				bad = errNotObject
+			}
+		default:
+			p.sc.reset(b)
+			if !p.scanRow(r, r.vals) && bad == nil {
+				bad = errNotObject // cannot happen: the scan of the personal data read it
+			}
+		}
+	}
+	return p.emitRow(r, key, it.line, bad)
+}
+
+// emitRow writes one repeat row, noting bad (its answers are not an object).
+func (p *pass) emitRow(r *level, key string, line int, bad error) error {
+	if bad != nil {
+		p.x.problem(Problem{File: r.t.file(), Key: key, Line: line, Message: "answers are not a JSON object: " + bad.Error()})
+	}
+	r.out.reset()
+	r.out.addString(key)
+	r.out.addInt(int64(line))
+	return p.x.emitLevel(r, key, line)
+}
+
+// decode reads the household with the decoder (what the scanner is not sure of) and
+// writes its repeat rows as it meets them; a document it cannot read is a problem of the
+// household's row, still written.
+func (p *pass) decode(h *Household, pii []byte) error {
+	hh := p.hh
+	hh.vals = hh.own
 	clearSlots(hh.vals)
 	clearSlots(hh.pval)
 	for _, r := range p.reps {
 		r.pii = r.pii[:0]
 	}
 	perr := p.personal(pii)
+	p.werr = nil
 	derr := p.answers(h.Key, h.Data)
+	if p.werr != nil {
+		return p.werr // a repeat row could not be written
+	}
 	if derr == nil {
 		derr = perr
 	}
 	if derr != nil {
-		x.problem(Problem{File: hh.t.file(), Key: h.Key, Message: "answers are not a JSON object: " + derr.Error()})
+		p.x.problem(Problem{File: hh.t.file(), Key: h.Key, Message: "answers are not a JSON object: " + derr.Error()})
 	}
-	for i, v := range hh.pval {
-		if len(v) > 0 {
-			hh.vals[i] = append(hh.vals[i][:0], v...)
-		}
-	}
-	for _, a := range h.Replace {
-		if i, ok := hh.t.index[a.Field]; ok && len(hh.vals[i]) > 0 {
-			hh.vals[i] = append(hh.vals[i][:0], a.Value...)
-		}
-	}
-	hh.row = append(hh.row[:0], h.Key, h.UUID, h.FormID, strconv.Itoa(h.Version), h.Status, h.Enumerator, h.Team,
-		h.DeviceID, isoTime(h.StartedAt), isoTime(h.CompletedAt), formatFloat(h.DurationS),
-		strconv.FormatInt(h.Seq, 10), isoTime(h.Created), isoTime(h.Updated))
-	return x.emitLevel(hh, h.Key, 0)
+	return nil
 }
 
 // personal reads the household's personal data: its own answers into hh.pval, and where
@@ -134,6 +298,7 @@ var errNotObject = errors.New("not a JSON object")
 // repeatRow reads item i of a repeat (the data decoder is at it) and writes its row.
 func (p *pass) repeatRow(r *level, key string, i int) error {
 	d := &p.data
+	r.vals = r.own
 	clearSlots(r.vals)
 	var bad error
 	if d.dec.PeekKind() == '{' {
@@ -151,18 +316,17 @@ func (p *pass) repeatRow(r *level, key string, i int) error {
 			bad = err
 		}
 	}
-	line := i + 1
-	if bad != nil {
-		p.x.problem(Problem{File: r.t.file(), Key: key, Line: line, Message: "answers are not a JSON object: " + bad.Error()})
+	if err := p.emitRow(r, key, i+1, bad); err != nil {
+		p.werr = err
+		return err
 	}
-	r.row = append(r.row[:0], key, strconv.Itoa(line))
-	return p.x.emitLevel(r, key, line)
+	return nil
 }
 
 // households writes households.csv and, from the same read of the households, each repeat's
 // file (spooled, then copied in after households.csv).
 func (x *writer) households(hh *table, reps []*table) error {
-	p := &pass{x: x, reps: map[string]*level{}}
+	p := &pass{x: x, reps: map[string]*level{}, slow: x.opt.decodeOnly}
 	method := uint16(zip.Deflate)
 	if x.opt.Format == FormatParquet {
 		method = zip.Store

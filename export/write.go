@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bufio"
 	"compress/flate"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,6 +35,8 @@ type Options struct {
 	TempDir string
 	// Progress, when set, is called every few thousand rows and when a file is done.
 	Progress func(file string, rows int64, done bool)
+
+	decodeOnly bool // tests: every household read by the decoder, none by the scanner
 }
 
 // Manifest is manifest.json: what the export holds and where the next one starts.
@@ -205,25 +206,18 @@ func (x *writer) csvTo(w io.Writer, t *table, fill func(rowWriter) error) error 
 
 // csvWriter starts a CSV file of t on w (BOM if asked, header) and returns its writer and
 // the function that flushes it.
-func (x *writer) csvWriter(w io.Writer, t *table) (*csv.Writer, func() error, error) {
+func (x *writer) csvWriter(w io.Writer, t *table) (*csvOut, func() error, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if x.opt.BOM {
 		if _, err := bw.WriteString("\uFEFF"); err != nil {
 			return nil, nil, err
 		}
 	}
-	cw := csv.NewWriter(bw) // writes straight into bw
-	cw.UseCRLF = true       // RFC 4180
+	cw := &csvOut{w: bw} // RFC 4180, as encoding/csv with UseCRLF
 	if err := cw.Write(t.header()); err != nil {
 		return nil, nil, err
 	}
-	return cw, func() error {
-		cw.Flush()
-		if err := cw.Error(); err != nil {
-			return err
-		}
-		return bw.Flush()
-	}, nil
+	return cw, bw.Flush, nil
 }
 
 // emit writes a row and counts it.
@@ -231,11 +225,15 @@ func (x *writer) emit(cw rowWriter, t *table) error {
 	if err := cw.Write(x.row); err != nil {
 		return err
 	}
+	x.count(t)
+	return nil
+}
+
+func (x *writer) count(t *table) {
 	t.rows++
 	if t.rows%progressEvery == 0 {
 		x.progress(t, false)
 	}
-	return nil
 }
 
 func (x *writer) progress(t *table, done bool) {
@@ -253,8 +251,8 @@ func (x *writer) review(cw rowWriter, t *table, r *Review) error {
 	return x.emit(cw, t)
 }
 
-// emitLevel appends the answer cells of a row of the households' pass to its record cells and
-// writes it.
+// emitLevel appends the answer cells of a row of the households' pass to its record cells
+// (l.out) and writes it.
 func (x *writer) emitLevel(l *level, key string, line int) error {
 	t := l.t
 	for i := range t.parts {
@@ -262,14 +260,21 @@ func (x *writer) emitLevel(l *level, key string, line int) error {
 		if p.sensitive && !x.opt.Filter.PII {
 			continue // never laid out without PII; checked again here on purpose
 		}
-		var ok bool
-		l.row, ok = p.cells(l.row, l.vals[i])
-		if !ok {
+		if !p.cells(&l.out, l.vals[i]) {
 			x.problem(Problem{File: t.file(), Key: key, Line: line, Field: p.field, Message: "the answer does not have the shape of its type; kept as text in the first column"})
 		}
 	}
-	x.row = l.row
-	return x.emit(l.w, t)
+	var err error
+	if l.csv != nil {
+		err = l.csv.writeLine(l.out.line)
+	} else {
+		err = l.w.Write(l.out.cells)
+	}
+	if err != nil {
+		return err
+	}
+	x.count(t)
+	return nil
 }
 
 func (x *writer) problem(p Problem) {

@@ -1,0 +1,164 @@
+package export
+
+import (
+	"bufio"
+	"strconv"
+	"unicode"
+	"unicode/utf8"
+)
+
+// csvOut writes CSV rows exactly as encoding/csv does with UseCRLF (the same quoting, the
+// same bytes), but a row can also arrive as a line already quoted cell by cell (row.line),
+// so that the households' pass writes answers straight from the stored JSON bytes without a
+// string per cell.
+type csvOut struct {
+	w    *bufio.Writer
+	line []byte
+}
+
+// Write writes one row of cells.
+func (c *csvOut) Write(rec []string) error {
+	c.line = c.line[:0]
+	for i, f := range rec {
+		if i > 0 {
+			c.line = append(c.line, ',')
+		}
+		c.line = appendCSVField(c.line, f)
+	}
+	return c.writeLine(c.line)
+}
+
+// writeLine writes one row already quoted (cells joined by commas), ending it.
+func (c *csvOut) writeLine(line []byte) error {
+	if _, err := c.w.Write(line); err != nil {
+		return err
+	}
+	_, err := c.w.WriteString("\r\n")
+	return err
+}
+
+// appendCSVField appends one cell as encoding/csv's Writer writes it (Comma ',', UseCRLF):
+// quoted when it holds a quote, a comma or a line end, starts with a space, or is `\.`;
+// inside quotes a quote is doubled, a lone \r dropped and \n written as \r\n.
+func appendCSVField[T string | []byte](dst []byte, f T) []byte {
+	if !csvNeedsQuotes(f) {
+		return append(dst, f...)
+	}
+	dst = append(dst, '"')
+	for i := 0; i < len(f); i++ {
+		switch c := f[i]; c {
+		case '"':
+			dst = append(dst, '"', '"')
+		case '\r':
+		case '\n':
+			dst = append(dst, '\r', '\n')
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
+}
+
+func csvNeedsQuotes[T string | []byte](f T) bool {
+	if len(f) == 0 {
+		return false
+	}
+	if len(f) == 2 && f[0] == '\\' && f[1] == '.' {
+		return true
+	}
+	for i := 0; i < len(f); i++ {
+		if c := f[i]; c < 128 && csvSpecial[c] {
+			return true
+		}
+	}
+	if c := f[0]; c < utf8.RuneSelf {
+		return asciiSpace[c]
+	}
+	var r rune
+	switch v := any(f).(type) {
+	case string:
+		r, _ = utf8.DecodeRuneInString(v)
+	case []byte:
+		r, _ = utf8.DecodeRune(v)
+	}
+	return unicode.IsSpace(r)
+}
+
+var csvSpecial = [128]bool{'"': true, ',': true, '\r': true, '\n': true}
+
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
+// row is one row's cells on their way out: quoted CSV text in line (a CSV file), or one
+// string per cell (a Parquet table, which types them).
+type row struct {
+	csv   bool
+	line  []byte
+	cells []string
+	n     int // cells so far
+	tmp   []byte
+	sel   [][]byte // a select_multiple answer's names
+}
+
+func (r *row) reset() {
+	r.line, r.cells, r.n = r.line[:0], r.cells[:0], 0
+}
+
+func (r *row) sep() {
+	if r.n > 0 {
+		r.line = append(r.line, ',')
+	}
+	r.n++
+}
+
+// add appends a cell.
+func (r *row) add(b []byte) {
+	if !r.csv {
+		r.cells = append(r.cells, string(b))
+		return
+	}
+	r.sep()
+	r.line = appendCSVField(r.line, b)
+}
+
+func (r *row) addString(s string) {
+	if !r.csv {
+		r.cells = append(r.cells, s)
+		return
+	}
+	r.sep()
+	r.line = appendCSVField(r.line, s)
+}
+
+func (r *row) addInt(v int64) {
+	if !r.csv {
+		r.cells = append(r.cells, strconv.FormatInt(v, 10))
+		return
+	}
+	r.sep()
+	r.line = strconv.AppendInt(r.line, v, 10) // digits and a minus: never quoted
+}
+
+// addTime adds a stored timestamp as isoTime writes it.
+func (r *row) addTime(s string) {
+	if !r.csv {
+		r.cells = append(r.cells, isoTime(s))
+		return
+	}
+	r.sep()
+	if line, ok := appendStoredTime(r.line, s); ok {
+		r.line = line // digits, dashes, colons, T, a dot and Z: never quoted
+		return
+	}
+	r.line = appendCSVField(r.line, isoTime(s))
+}
+
+func (r *row) addFloat(f *float64) {
+	if !r.csv {
+		r.cells = append(r.cells, formatFloat(f))
+		return
+	}
+	r.sep()
+	if f != nil {
+		r.line = strconv.AppendFloat(r.line, *f, 'f', -1, 64) // digits, a dot, a minus; NaN, +Inf
+	}
+}
