@@ -20,21 +20,43 @@ import (
 // sends only to subscribers whose list/view rule allows the record, with pii hidden by
 // bindEnrich unless the subscriber may read it. (Finer scoping by role hooks in here.)
 func (s *Server) afterPush(ctx context.Context, written []ingest.Written) {
-	ids := make([]string, len(written))
-	for i, w := range written {
-		ids[i] = w.Record
-	}
-	recs, err := s.app.FindRecordsByIds("submissions", ids)
+	col, err := s.app.FindCachedCollectionByNameOrId("submissions")
 	if err != nil {
-		s.app.Logger().Error("push: records for the events not readable", "error", err.Error())
+		s.app.Logger().Error("push: submissions collection for the events", "error", err.Error())
 		return
 	}
-	byID := make(map[string]*core.Record, len(recs))
-	for _, r := range recs {
-		byID[r.Id] = r
+	recs := make([]*core.Record, len(written))
+	var reread []string
+	for i, w := range written {
+		if w.Row == nil {
+			reread = append(reread, w.Record)
+			continue
+		}
+		// A household just created: its record is made from the row as inserted, not read
+		// back (a read of every column, data and pii included, was a seventh of an OpenRosa
+		// submission's CPU).
+		if recs[i], err = recordOf(col, w.Row.Values()); err != nil {
+			s.app.Logger().Error("push: record for the event", "record", w.Record, "error", err.Error())
+		}
 	}
-	for _, w := range written {
-		rec := byID[w.Record]
+	if len(reread) > 0 {
+		// A superseded household: its row was updated, so it is read as it now is.
+		found, err := s.app.FindRecordsByIds(col, reread)
+		if err != nil {
+			s.app.Logger().Error("push: records for the events not readable", "error", err.Error())
+		}
+		byID := make(map[string]*core.Record, len(found))
+		for _, r := range found {
+			byID[r.Id] = r
+		}
+		for i, w := range written {
+			if w.Row == nil {
+				recs[i] = byID[w.Record]
+			}
+		}
+	}
+	for i, w := range written {
+		rec := recs[i]
 		if rec == nil {
 			continue
 		}
@@ -52,6 +74,25 @@ func (s *Server) afterPush(ctx context.Context, written []ingest.Written) {
 			s.app.Logger().Error("push: record event handler failed", "record", rec.Id, "error", err.Error())
 		}
 	}
+}
+
+// recordOf is the record of a row as PocketBase loads it from the database: every field
+// prepared from its column's value, a column the INSERT did not name from nil (the field's
+// zero value, which is what PocketBase's column default stores).
+func recordOf(col *core.Collection, row map[string]any) (*core.Record, error) {
+	rec := core.NewRecord(col)
+	for _, f := range col.Fields {
+		name := f.GetName()
+		v, err := f.PrepareValue(rec, row[name])
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", name, err)
+		}
+		rec.SetRaw(name, v)
+	}
+	if err := rec.PostScan(); err != nil {
+		return nil, err
+	}
+	return rec, nil
 }
 
 // bindEdits keeps derived data right when the answers of a stored submission are edited on

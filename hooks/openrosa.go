@@ -292,9 +292,13 @@ func (s *Server) orFormXML(e *core.RequestEvent) error {
 }
 
 // orSubmissionHead is HEAD /submission: 204 and the size limit (Collect's pre-flight).
+// Location names the submission URL itself, absolute, as ODK Aggregate's did: Collect then
+// remembers it for the rest of a send and POSTs the other forms without a HEAD each
+// (without a Location it HEADs before every form: OpenRosaServerInstanceUploader).
 func (s *Server) orSubmissionHead(e *core.RequestEvent) error {
 	if _, _, err := s.orEnumerator(e); err != nil {
 		return orFail(e, err)
 	}
+	e.Response.Header().Set("Location", orBase(e)+"/submission")
 	return orReply(e, http.StatusNoContent, nil)
 }

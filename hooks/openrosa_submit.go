@@ -39,18 +39,22 @@ func (s *Server) orSubmit(e *core.RequestEvent) error {
 		return orFail(e, err)
 	}
 	deviceID := e.Request.URL.Query().Get("deviceID")
-	raw, err := in.Envelope(f, deviceID)
+	read, refusal, err := in.Read(f, deviceID)
 	if err != nil {
 		return orFail(e, &orError{http.StatusBadRequest, err.Error()})
 	}
 	if err := checkFileLimits(sub.Files); err != nil {
 		return orFail(e, &orError{err.(*fileRefusal).status, err.Error()})
 	}
+	if refusal != nil {
+		// What a push answers an item it refuses (no id, an id that is not a UUID).
+		return orMessage(e, http.StatusBadRequest, "Not accepted: "+problemsText([]form.Problem{refusal.Problem}))
+	}
 	store, err := s.Store()
 	if err != nil {
 		return err
 	}
-	out, err := store.Push(e.Request.Context(), ingest.Caller{UserID: user.Id, TeamID: team}, raw)
+	out, err := store.PushRead(e.Request.Context(), ingest.Caller{UserID: user.Id, TeamID: team}, read, resendKey(sub.XML, in, deviceID))
 	if err != nil {
 		s.app.Logger().Error("openrosa: submission not stored", "enumerator", user.Id, "instance", in.InstanceID, "error", err.Error())
 		return orMessage(e, http.StatusInternalServerError, "the server could not store this form now; send it again later")
@@ -78,6 +82,16 @@ func (s *Server) orSubmit(e *core.RequestEvent) error {
 		}
 	}
 	return orMessage(e, status, msg)
+}
+
+// resendKey is what makes a submission byte-identical to one sent before: its XML and,
+// when the instance names no device, the device Collect named in the URL (it goes into
+// the stored household). A resend of the same XML is answered from the stored receipt.
+func resendKey(doc []byte, in *xform.Instance, deviceID string) []byte {
+	if in.DeviceID != "" || deviceID == "" {
+		return doc
+	}
+	return append(append(append([]byte{}, doc...), "\x00deviceID="...), deviceID...)
 }
 
 // readOpenRosaBody reads the multipart body under the size limits (413 beyond them).

@@ -32,6 +32,25 @@ func (s *Store) Push(ctx context.Context, c Caller, raw json.RawMessage) (Outcom
 	return outs[0], errs[0]
 }
 
+// PushRead handles one item another door has already read by form.ReadEnvelope's rules
+// (OpenRosa: xform.Instance.Read), as Push handles its JSON: the same validation, dedup
+// and store. raw is the bytes the item came as (the instance XML and what else makes the
+// envelope): a byte-identical resend of them is answered from the stored receipt.
+func (s *Store) PushRead(ctx context.Context, c Caller, read *form.Read, raw []byte) (Outcome, error) {
+	outs, errs, err := s.push(ctx, c, []item{{raw: raw, read: read}})
+	if err != nil {
+		return Outcome{}, err
+	}
+	return outs[0], errs[0]
+}
+
+// item is one household of a push: its bytes, and what was read of them when another door
+// read them (nil: raw is the JSON of a push item).
+type item struct {
+	raw  []byte
+	read *form.Read
+}
+
 // PushAll handles the items of one push request in order and says what became of each.
 //
 // Items sent before byte for byte (a device retrying after a lost answer) are answered
@@ -44,27 +63,35 @@ func (s *Store) Push(ctx context.Context, c Caller, raw json.RawMessage) (Outcom
 // it and tells the device to send it again). err is ErrNotStored (wrapped) when the commit
 // failed: then no item of the request is stored.
 func (s *Store) PushAll(ctx context.Context, c Caller, raws []json.RawMessage) (outs []Outcome, errs []error, err error) {
-	outs = make([]Outcome, len(raws))
-	errs = make([]error, len(raws))
-	hashes := make([]string, len(raws))
+	items := make([]item, len(raws))
+	for i, raw := range raws {
+		items[i].raw = raw
+	}
+	return s.push(ctx, c, items)
+}
+
+func (s *Store) push(ctx context.Context, c Caller, items []item) (outs []Outcome, errs []error, err error) {
+	outs = make([]Outcome, len(items))
+	errs = make([]error, len(items))
+	hashes := make([]string, len(items))
 	if s.Keys == nil {
 		return nil, nil, fmt.Errorf("%w: ingest: the store has no keys", ErrNotStored)
 	}
-	for i, raw := range raws {
-		hashes[i] = dedup.RawHashWith(s.Keys, raw)
+	for i, it := range items {
+		hashes[i] = dedup.RawHashWith(s.Keys, it.raw)
 	}
 	known, kerr := s.DB.ByRawHashes(ctx, c.UserID, hashes)
 	if kerr != nil {
 		known = nil // the full path below reads the same thing inside the transaction
 	}
-	rows := make([]*row, len(raws))
+	rows := make([]*row, len(items))
 	pending := 0
-	for i, raw := range raws {
+	for i, it := range items {
 		if st, ok := known[hashes[i]]; ok {
 			outs[i], errs[i] = s.receipt(ctx, s.DB.UUIDOf, st, st.UUID, c)
 			continue
 		}
-		rows[i], outs[i], errs[i] = s.prepare(ctx, c, raw, hashes[i])
+		rows[i], outs[i], errs[i] = s.prepare(ctx, c, it, hashes[i])
 		if rows[i] != nil {
 			pending++
 		}
@@ -124,7 +151,7 @@ func (s *Store) PushAll(ctx context.Context, c Caller, raws []json.RawMessage) (
 			}
 			outs[i], errs[i] = out, err
 			if err == nil && (out.Outcome == Created || out.Outcome == Conflict) {
-				written = append(written, Written{Record: r.id, Op: "create"})
+				written = append(written, Written{Record: r.id, Op: "create", Row: r.inserted})
 				if r.supersedes != "" {
 					written = append(written, Written{Record: r.supersedes, Op: "update"})
 				}
@@ -148,10 +175,15 @@ func (s *Store) PushAll(ctx context.Context, c Caller, raws []json.RawMessage) (
 
 // prepare parses and validates one item outside the write transaction. It returns the row
 // to store, or the item's final outcome (refused), or a server fault.
-func (s *Store) prepare(ctx context.Context, c Caller, raw json.RawMessage, rawHash string) (*row, Outcome, error) {
-	p, ref := parseItem(raw)
-	if ref != nil {
-		return nil, *ref, nil
+func (s *Store) prepare(ctx context.Context, c Caller, it item, rawHash string) (*row, Outcome, error) {
+	var p *parsed
+	if it.read != nil {
+		p = &parsed{env: it.read.Env, rawData: it.read.RawData, problems: it.read.Problems}
+	} else {
+		var ref *Outcome
+		if p, ref = parseItem(it.raw); ref != nil {
+			return nil, *ref, nil
+		}
 	}
 	id := p.env.ID
 	sv, ok, err := s.Surveys.Find(p.env.Survey, p.env.Version)
@@ -388,7 +420,7 @@ func (r *row) validationStatus() string {
 // answers included) and supersedes.
 func Check(surveys Surveys, raw json.RawMessage, now time.Time) (Outcome, error) {
 	s := &Store{Surveys: surveys, Now: func() time.Time { return now }, Keys: noDigests{}}
-	r, out, err := s.prepare(context.Background(), Caller{}, raw, "")
+	r, out, err := s.prepare(context.Background(), Caller{}, item{raw: raw}, "")
 	if r == nil || err != nil {
 		return out, err
 	}

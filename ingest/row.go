@@ -33,6 +33,8 @@ type row struct {
 	conflictOf         string
 	supersedes         string
 
+	inserted *store.Submission // the row insert wrote (for the record events)
+
 	// The roster rows, built with their JSON before the write transaction (rosterRows):
 	// the transaction is PocketBase's only writer, so what can be done outside it is.
 	members   []store.Member
@@ -81,7 +83,11 @@ func insert(ctx context.Context, tx *store.Tx, r *row) error {
 	for i := range erows {
 		erows[i].Status = r.status
 	}
-	return tx.InsertSubmission(ctx, sub, mrows, erows)
+	if err := tx.InsertSubmission(ctx, sub, mrows, erows); err != nil {
+		return err
+	}
+	r.inserted = sub
+	return nil
 }
 
 func parseTime(s string) (time.Time, bool) {

@@ -38,6 +38,9 @@ type FactsFunc func(sv *form.Survey, data map[string]any) (household string, mem
 type Written struct {
 	Record string // submissions record id
 	Op     string // "create" or "update"
+	// Row is what a create inserted, so that the events need not read the row back; nil
+	// for an update.
+	Row *store.Submission
 }
 
 // Store turns pushed items into stored submissions through DB.

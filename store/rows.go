@@ -86,6 +86,15 @@ func insertSQL[T any](table string, cols []column[T]) string {
 	return "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") VALUES (?" + strings.Repeat(", ?", len(cols)-1) + ")"
 }
 
+// Values is the row as InsertSubmission writes it: each column's name and value.
+func (s *Submission) Values() map[string]any {
+	out := make(map[string]any, len(submissionColumns))
+	for _, c := range submissionColumns {
+		out[c.name] = c.value(s)
+	}
+	return out
+}
+
 func values[T any](cols []column[T], row *T) []any {
 	out := make([]any, len(cols))
 	for i, c := range cols {
