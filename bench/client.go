@@ -23,7 +23,7 @@ func newClient(base string) *client {
 		IdleConnTimeout:     90 * time.Second,
 		DisableCompression:  true,
 	}
-	return &client{base: base, hc: &http.Client{Transport: tr, Timeout: 10 * time.Minute}}
+	return &client{base: base, hc: &http.Client{Transport: tr, Timeout: 30 * time.Minute}} // a 10⁶-household export on a loaded machine takes minutes
 }
 
 // httpError is an answer with an unexpected status.

@@ -66,6 +66,19 @@ func newRouteServer(tb testing.TB, enumerators int) *routeServer {
 		}
 		rs.tokens = append(rs.tokens, tok)
 	}
+	tb.Cleanup(func() {
+		app.Cleanup()
+		os.RemoveAll(empty)
+	})
+	rs.hs = serveApp(tb, app)
+	rs.url = rs.hs.URL
+	return rs
+}
+
+// serveApp serves an app's routes (its OnServe hooks bound to a router) on a real HTTP
+// listener, closed at the end of the test.
+func serveApp(tb testing.TB, app core.App) *httptest.Server {
+	tb.Helper()
 	router, err := apis.NewRouter(app)
 	if err != nil {
 		tb.Fatal(err)
@@ -79,14 +92,9 @@ func newRouteServer(tb testing.TB, enumerators int) *routeServer {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	rs.hs = httptest.NewServer(mux)
-	rs.url = rs.hs.URL
-	tb.Cleanup(func() {
-		rs.hs.Close()
-		app.Cleanup()
-		os.RemoveAll(empty)
-	})
-	return rs
+	hs := httptest.NewServer(mux)
+	tb.Cleanup(hs.Close)
+	return hs
 }
 
 func envelopes(tb testing.TB, seed int64, n int) [][]byte {

@@ -38,6 +38,12 @@ func startServer(ctx context.Context, name, exe, dir, email, password string) (*
 	if out, err := up.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("%s: superuser upsert: %w: %s", name, err, bytes.TrimSpace(out))
 	}
+	return serveDir(ctx, name, exe, dir)
+}
+
+// serveDir runs `serve` on a data dir that has its superuser (startServer, or a server
+// started again after the fill: upserting the superuser again would sign its tokens out).
+func serveDir(ctx context.Context, name, exe, dir string) (*server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -45,7 +51,8 @@ func startServer(ctx context.Context, name, exe, dir, email, password string) (*
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	s := &server{name: name, URL: "http://" + addr, Dir: dir, logPath: filepath.Join(filepath.Dir(dir), name+".log"),
 		done: make(chan struct{})}
-	logf, err := os.Create(s.logPath)
+	// Appended to: a server started again on its data dir (the fill) keeps one log.
+	logf, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}

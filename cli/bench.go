@@ -86,7 +86,7 @@ func benchCommand(app *pocketbase.PocketBase) *cobra.Command {
 	f.IntVar(&o.ResendRepeats, "resend-repeats", bench.Full.ResendRepeats, "times each client resends its batch per resend run (quick: 10)")
 	f.IntVar(&o.Decisions, "decisions", bench.Full.Decisions, "decisions the timed pull reads")
 	f.IntVar(&o.IndicatorHouseholds, "indicator-households", bench.Full.IndicatorHouseholds, "approved households for indicators and export, 0 to skip (quick: 20000)")
-	f.IntVar(&o.FillRoute, "fill-route", 0, "push at most this many households through the route and copy the rest with SQL (new ids and PSUs, approved): a faster fill for --indicator-households 1000000; 0 pushes all through the route")
+	f.IntVar(&o.FillRoute, "fill-route", 0, "push at most this many households through the route and copy the rest (new ids and PSUs, approved) into the server's database directly, with the server stopped: a fill of --indicator-households 1000000 in minutes; 0 pushes all through the route")
 	f.IntVar(&o.RCells, "r-cells", bench.Full.RCells, "cells per indicator R times, extrapolated to all; 0 times every cell (about 3 more minutes at 100k households)")
 	f.BoolVar(&o.NoR, "no-r", false, "skip the R comparison")
 	f.Int64Var(&o.Seed, "seed", bench.Full.Seed, "seed of the synthetic households")
