@@ -189,6 +189,7 @@ func ExportMicrodata(ctx context.Context, app core.App, sv *form.Survey, req Exp
 	if len(req.Filter.Status) == 0 {
 		return nil, errors.New("export: no status to export")
 	}
+	defer tightenGC()() // the heap's peak during a long export (indicators_memory.go)
 	var db dbx.Builder = app.ConcurrentDB()
 	if d, ok := db.(*dbx.DB); ok {
 		tx, err := d.Begin() // SQLite in WAL: a read transaction is a stable snapshot

@@ -156,6 +156,7 @@ func (s *Server) indicators(e *core.RequestEvent) error {
 	}
 	if err == nil {
 		err = suppress(cat, snap, res)
+		afterCompute(snap)
 	}
 	var reqErr *indicators.RequestError
 	var stale *indicators.StaleError

@@ -1,6 +1,9 @@
 package indicators
 
 import (
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"fieldbase/estimate"
@@ -13,6 +16,10 @@ import (
 // dimensions whose cells fit batchKeys (the accumulator holds a vector of PSU sums per
 // cell), the total added in the first pass only. The sums are the same additions in the
 // same order as one request's, so the cells are the same to the bit.
+
+// singlesWorkers is the goroutines of singles: the two cores of a field office's server
+// (memory: one accumulator each, batchKeys × PSUs × 24 bytes).
+const singlesWorkers = 2
 
 // batchKeys bounds the cells of one pass (memory: batchKeys × PSUs × 24 bytes).
 const batchKeys = 24
@@ -50,41 +57,75 @@ func (s *Snapshot) singles() map[string]*Result {
 	for i, d := range c.Dimensions {
 		byDim[i] = newResult([]string{d.ID})
 	}
+	// Indicators are computed by up to singlesWorkers goroutines, household ones first
+	// (a worker drops its household accumulator when it reaches the person ones), each
+	// indicator's cells apart, then put together in catalog order.
+	type cellsOf struct {
+		none  []Cell
+		byDim [][]Cell // by dimension position
+	}
+	cells := make([]cellsOf, len(c.Indicators))
+	var order []*Indicator
+	for _, unit := range []string{Household, Person} {
+		for _, in := range c.Indicators {
+			if in.Unit == unit && s.levelOf(in) != nil {
+				order = append(order, in)
+			}
+		}
+	}
 	groups := s.dimGroups()
-	var accH, accP *estimate.Accumulator
-	sc := new(scratch)
-	for _, in := range c.Indicators {
-		l, acc := s.pp, &accP
-		if in.Unit == Household {
-			l, acc = s.hh, &accH
-		}
-		if l == nil {
-			continue
-		}
-		if *acc == nil {
-			*acc = estimate.NewAccumulator(l.design)
-		}
-		for gi, g := range groups {
-			a := *acc
-			a.Reset()
-			for _, set := range l.sets {
-				if col := set.cols[in.index]; col != nil {
-					addGroup(a, set, col, g, gi == 0, sc)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(singlesWorkers, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			var accH, accP *estimate.Accumulator
+			sc := new(scratch)
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(order) {
+					return
 				}
-			}
-			for _, ec := range a.Cells(in.Kind, in.Scale) {
-				if ec.Key == 0 {
-					none.Cells = append(none.Cells, Cell{Indicator: in.ID, Dims: []string{}, Cell: ec})
-					for _, d := range c.Dimensions { // each breakdown starts with the margin
-						r := byDim[d.pos]
-						r.Cells = append(r.Cells, Cell{Indicator: in.ID, Dims: []string{total}, Cell: ec})
+				in := order[i]
+				l, acc := s.pp, &accP
+				if in.Unit == Household {
+					l, acc = s.hh, &accH
+				} else {
+					accH = nil
+				}
+				if *acc == nil {
+					*acc = estimate.NewAccumulator(l.design)
+				}
+				out := &cells[in.index]
+				out.byDim = make([][]Cell, len(c.Dimensions))
+				for gi, g := range groups {
+					a := *acc
+					a.Reset()
+					for _, set := range l.sets {
+						if col := set.cols[in.index]; col != nil {
+							addGroup(a, set, col, g, gi == 0, sc)
+						}
 					}
-					continue
+					for _, ec := range a.Cells(in.Kind, in.Scale) {
+						if ec.Key == 0 {
+							out.none = append(out.none, Cell{Indicator: in.ID, Dims: []string{}, Cell: ec})
+							for _, d := range c.Dimensions { // each breakdown starts with the margin
+								out.byDim[d.pos] = append(out.byDim[d.pos], Cell{Indicator: in.ID, Dims: []string{total}, Cell: ec})
+							}
+							continue
+						}
+						d, code := g.of(ec.Key)
+						ec.Key = code
+						out.byDim[d.pos] = append(out.byDim[d.pos], Cell{Indicator: in.ID, Dims: []string{s.codes[d.pos].name(code)}, Cell: ec})
+					}
 				}
-				d, code := g.of(ec.Key)
-				ec.Key = code
-				byDim[d.pos].Cells = append(byDim[d.pos].Cells, Cell{Indicator: in.ID, Dims: []string{s.codes[d.pos].name(code)}, Cell: ec})
 			}
+		})
+	}
+	wg.Wait()
+	for _, in := range c.Indicators {
+		none.Cells = append(none.Cells, cells[in.index].none...)
+		for _, d := range c.Dimensions {
+			byDim[d.pos].Cells = append(byDim[d.pos].Cells, cells[in.index].byDim[d.pos]...)
 		}
 	}
 	out := map[string]*Result{requestKey(c.Indicators, nil): none}
@@ -92,6 +133,14 @@ func (s *Snapshot) singles() map[string]*Result {
 		out[requestKey(c.Indicators, []*Dimension{d})] = byDim[d.pos]
 	}
 	return out
+}
+
+// levelOf is the design of an indicator's unit (nil when not read).
+func (s *Snapshot) levelOf(in *Indicator) *level {
+	if in.Unit == Household {
+		return s.hh
+	}
+	return s.pp
 }
 
 // dimGroup is the dimensions of one pass: dimension k's code c is cell base[k] + c.

@@ -3,6 +3,7 @@ package indicators
 import (
 	"math"
 	"math/bits"
+	"slices"
 )
 
 // The snapshot of a survey holds every approved person for as long as the server runs, so
@@ -203,6 +204,11 @@ func (v *floats) at(i int, uw float64) float64 {
 		return uw * float64(v.k[i])
 	}
 	return float64(v.k[i])
+}
+
+func (v *floats) equal(o *floats) bool {
+	sameBits := func(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) }
+	return v.ofWeight == o.ofWeight && (v.f == nil) == (o.f == nil) && slices.EqualFunc(v.f, o.f, sameBits) && slices.Equal(v.k, o.k)
 }
 
 func (v *floats) bytes() int {

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 // TestPackedCodes: codes read back as pushed while the width grows from 0 to 8 bits
@@ -154,7 +155,15 @@ func TestSnapshotBytesPerPerson(t *testing.T) {
 	}
 	per := float64(snap.bytes()) / float64(len(src.members))
 	t.Logf("%d persons, %d bytes of columns: %.1f bytes per person", len(src.members), snap.bytes(), per)
-	if per > 16 {
-		t.Errorf("%.1f bytes per person, want at most 16", per)
+	if per > 12 {
+		t.Errorf("%.1f bytes per person, want at most 12", per)
+	}
+	// MIG2 and MIG3 have one population, DIS1 and DIS2 one population and one weight.
+	cols := snap.pp.sets[0].cols
+	mig2, mig3 := cols[c.byID["MIG2"].index], cols[c.byID["MIG3"].index]
+	dis1, dis2 := cols[c.byID["DIS1"].index], cols[c.byID["DIS2"].index]
+	if unsafe.SliceData(mig2.bits) != unsafe.SliceData(mig3.bits) || unsafe.SliceData(dis1.bits) != unsafe.SliceData(dis2.bits) || dis1.w != dis2.w {
+		t.Errorf("equal populations or weights are not shared: MIG2/MIG3 %v, DIS1/DIS2 %v, weights %v",
+			unsafe.SliceData(mig2.bits) == unsafe.SliceData(mig3.bits), unsafe.SliceData(dis1.bits) == unsafe.SliceData(dis2.bits), dis1.w == dis2.w)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"unsafe"
 
 	"fieldbase/estimate"
 )
@@ -107,32 +108,60 @@ func (col *column) tidy() {
 	}
 }
 
-func (col *column) bytes() int {
-	return cap(col.bits)*8 + cap(col.list)*4 + cap(col.yb)*8 + col.y.bytes() + col.x.bytes() + col.w.bytes()
+// share makes columns with equal populations (MIG2 and MIG3, FIN1 and SP1 …) or equal
+// weights (DIS1 and DIS2) hold one copy of them.
+func (s *unitSet) share() {
+	var done []*column
+	for _, col := range s.cols {
+		if col == nil {
+			continue
+		}
+		for _, o := range done {
+			if col.list != nil && slices.Equal(col.list, o.list) {
+				col.list = o.list
+			}
+			if col.bits != nil && slices.Equal(col.bits, o.bits) {
+				col.bits = o.bits
+			}
+			if col.w != nil && o.w != nil && col.w.equal(o.w) {
+				col.w = o.w
+			}
+		}
+		done = append(done, col)
+	}
 }
 
-// bytes is the memory the set holds.
+// bytes is the memory the set holds (a slice that columns share counted once).
 func (s *unitSet) bytes() int {
-	n := s.psu.bytes() + s.weight.bytes()
+	seen := map[uintptr]bool{}
+	n := 0
+	count := func(p uintptr, size int) {
+		if size > 0 && !seen[p] {
+			seen[p] = true
+			n += size
+		}
+	}
+	count(uintptr(unsafe.Pointer(unsafe.SliceData(s.psu.ends))), s.psu.bytes())
+	count(uintptr(unsafe.Pointer(unsafe.SliceData(s.weight.ends))), s.weight.bytes())
 	for _, p := range s.code {
 		if p != nil {
-			n += p.bytes()
+			count(uintptr(unsafe.Pointer(unsafe.SliceData(p.words))), p.bytes())
 		}
 	}
 	for _, col := range s.cols {
-		if col != nil {
-			n += col.bytes()
+		if col == nil {
+			continue
+		}
+		count(uintptr(unsafe.Pointer(unsafe.SliceData(col.bits))), cap(col.bits)*8)
+		count(uintptr(unsafe.Pointer(unsafe.SliceData(col.list))), cap(col.list)*4)
+		count(uintptr(unsafe.Pointer(unsafe.SliceData(col.yb))), cap(col.yb)*8)
+		for _, v := range []*floats{col.y, col.x, col.w} {
+			if v != nil {
+				count(uintptr(unsafe.Pointer(v)), v.bytes())
+			}
 		}
 	}
 	return n
-}
-
-// count is the rows read, 0 for a level not read.
-func (s *unitSet) count() int {
-	if s == nil {
-		return 0
-	}
-	return s.rows
 }
 
 // add puts every population unit into the total and its breakdown cells
@@ -274,6 +303,7 @@ func (c *Catalog) readLevel(each func(func(string) error) error, level []*Indica
 			col.tidy()
 		}
 	}
+	s.share()
 	s.psu.ends, s.psu.vals = slices.Clone(s.psu.ends), slices.Clone(s.psu.vals)
 	s.weight.ends, s.weight.vals = slices.Clone(s.weight.ends), slices.Clone(s.weight.vals)
 	for _, p := range s.code {
