@@ -1,40 +1,53 @@
 package export
 
 import (
-	"bufio"
 	"strconv"
 	"unicode"
 	"unicode/utf8"
 )
 
 // csvOut writes CSV rows exactly as encoding/csv does with UseCRLF (the same quoting, the
-// same bytes), but a row can also arrive as a line already quoted cell by cell (row.line),
-// so that the households' pass writes answers straight from the stored JSON bytes without a
-// string per cell.
+// same bytes) into its buffer, handed to its sink when full. The households' pass builds
+// each row in place at the buffer's end (level.begin), cell by cell from the stored JSON
+// bytes, with no string per cell and no copy of the line.
 type csvOut struct {
-	w    *bufio.Writer
-	line []byte
+	buf  []byte
+	sink sink
 }
+
+func newCSVOut(s sink) *csvOut { return &csvOut{buf: make([]byte, 0, csvBufSize+8<<10), sink: s} }
 
 // Write writes one row of cells.
 func (c *csvOut) Write(rec []string) error {
-	c.line = c.line[:0]
 	for i, f := range rec {
 		if i > 0 {
-			c.line = append(c.line, ',')
+			c.buf = append(c.buf, ',')
 		}
-		c.line = appendCSVField(c.line, f)
+		c.buf = appendCSVField(c.buf, f)
 	}
-	return c.writeLine(c.line)
+	return c.end(c.buf)
 }
 
-// writeLine writes one row already quoted (cells joined by commas), ending it.
-func (c *csvOut) writeLine(line []byte) error {
-	if _, err := c.w.Write(line); err != nil {
-		return err
+// end ends the row that buf (c.buf and the row after it) holds.
+func (c *csvOut) end(buf []byte) error {
+	c.buf = append(buf, '\r', '\n')
+	if len(c.buf) < csvBufSize {
+		return nil
 	}
-	_, err := c.w.WriteString("\r\n")
+	var err error
+	c.buf, err = c.sink.write(c.buf)
 	return err
+}
+
+// flush writes what is buffered and waits until it is written.
+func (c *csvOut) flush() error {
+	if len(c.buf) > 0 {
+		var err error
+		if c.buf, err = c.sink.write(c.buf); err != nil {
+			return err
+		}
+	}
+	return c.sink.flush()
 }
 
 // appendCSVField appends one cell as encoding/csv's Writer writes it (Comma ',', UseCRLF):

@@ -2,7 +2,9 @@ package export
 
 // Source hands the export its rows. Each method calls fn once per row, in the same household
 // order for every file (the key order of the Source), and stops at fn's first error, returning
-// it. The structs passed to fn, and the byte slices in them, are only valid during the call:
+// it. Households and Reviews may be running at the same time, in two goroutines (the export
+// writes reviews.csv while it reads the households). The structs passed to fn, and the byte
+// slices in them, are only valid during the call:
 // a Source may reuse them (a database source scans into the same buffers), so fn copies what
 // it keeps.
 //

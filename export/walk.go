@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 )
 
 // level is a table written in the households' pass: where its rows go and the slots of its
@@ -29,6 +30,15 @@ func newLevel(t *table, w rowWriter) *level {
 		l.csv, l.out.csv = c, true
 	}
 	return l
+}
+
+// begin starts a row: a CSV row is built at the end of its writer's buffer.
+func (l *level) begin() *row {
+	l.out.reset()
+	if l.csv != nil {
+		l.out.line = l.csv.buf
+	}
+	return &l.out
 }
 
 // pass writes households.csv and the rows of every repeat from one read of the households.
@@ -79,8 +89,7 @@ func (p *pass) household(h *Household) error {
 			hh.vals[i] = a.Value
 		}
 	}
-	o := &hh.out
-	o.reset()
+	o := hh.begin()
 	for _, v := range [...]string{h.Key, h.UUID, h.FormID} {
 		o.addString(v)
 	}
@@ -200,9 +209,9 @@ func (p *pass) emitRow(r *level, key string, line int, bad error) error {
 	if bad != nil {
 		p.x.problem(Problem{File: r.t.file(), Key: key, Line: line, Message: "answers are not a JSON object: " + bad.Error()})
 	}
-	r.out.reset()
-	r.out.addString(key)
-	r.out.addInt(int64(line))
+	o := r.begin()
+	o.addString(key)
+	o.addInt(int64(line))
 	return p.x.emitLevel(r, key, line)
 }
 
@@ -342,6 +351,13 @@ func (x *writer) households(hh *table, reps []*table) error {
 			o.sp.close()
 		}
 	}()
+	if x.opt.Format != FormatParquet && runtime.GOMAXPROCS(0) >= 2 {
+		x.pipe = newPipe()
+		defer func() {
+			x.pipe.close() // before the spools close (deferred earlier, run later)
+			x.pipe = nil
+		}()
+	}
 	for _, t := range reps {
 		sp, err := newSpool(x.opt.TempDir, method)
 		if err != nil {

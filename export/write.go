@@ -2,7 +2,6 @@ package export
 
 import (
 	"archive/zip"
-	"bufio"
 	"compress/flate"
 	"encoding/json"
 	"errors"
@@ -116,6 +115,7 @@ type writer struct {
 	now    time.Time
 	m      *Manifest
 	row    []string
+	pipe   *pipe // during the households' pass: their files are compressed in a goroutine
 }
 
 // rowWriter takes the cells of one row of a table's columns (a CSV writer, a Parquet table).
@@ -130,12 +130,22 @@ func (x *writer) tableFile(t *table, fill func(rowWriter) error) error {
 }
 
 func (x *writer) all(s *Schema, hh *table, reps []*table, rev *table) error {
+	ahead, err := x.startReviews(rev)
+	if err != nil {
+		return err
+	}
+	defer ahead.close()
 	if err := x.households(hh, reps); err != nil {
 		return err
 	}
-	if err := x.tableFile(rev, func(cw rowWriter) error {
-		return x.source.Reviews(func(r *Review) error { return x.review(cw, rev, r) })
-	}); err != nil {
+	if ahead != nil {
+		err = ahead.finish()
+	} else {
+		err = x.tableFile(rev, func(cw rowWriter) error {
+			return x.source.Reviews(func(r *Review) error { return x.review(cw, rev, r) })
+		})
+	}
+	if err != nil {
 		return err
 	}
 	tables := append(append([]*table{hh}, reps...), rev)
@@ -207,17 +217,18 @@ func (x *writer) csvTo(w io.Writer, t *table, fill func(rowWriter) error) error 
 // csvWriter starts a CSV file of t on w (BOM if asked, header) and returns its writer and
 // the function that flushes it.
 func (x *writer) csvWriter(w io.Writer, t *table) (*csvOut, func() error, error) {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	if x.opt.BOM {
-		if _, err := bw.WriteString("\uFEFF"); err != nil {
-			return nil, nil, err
-		}
+	var s sink = syncSink{w}
+	if x.pipe != nil {
+		s = x.pipe.sink(w)
 	}
-	cw := &csvOut{w: bw} // RFC 4180, as encoding/csv with UseCRLF
+	cw := newCSVOut(s) // RFC 4180, as encoding/csv with UseCRLF
+	if x.opt.BOM {
+		cw.buf = append(cw.buf, "\uFEFF"...)
+	}
 	if err := cw.Write(t.header()); err != nil {
 		return nil, nil, err
 	}
-	return cw, bw.Flush, nil
+	return cw, cw.flush, nil
 }
 
 // emit writes a row and counts it.
@@ -243,12 +254,17 @@ func (x *writer) progress(t *table, done bool) {
 }
 
 func (x *writer) review(cw rowWriter, t *table, r *Review) error {
-	x.row = append(x.row[:0], r.Key, r.ID, isoTime(r.Created), r.Actor)
-	if x.opt.Filter.PII {
-		x.row = append(x.row, r.ActorName)
-	}
-	x.row = append(x.row, r.Role, r.From, r.To, r.Action, r.Note, r.DuplicateOf)
+	x.row = x.reviewCells(x.row[:0], r)
 	return x.emit(cw, t)
+}
+
+// reviewCells appends the cells of an audit record to row.
+func (x *writer) reviewCells(row []string, r *Review) []string {
+	row = append(row, r.Key, r.ID, isoTime(r.Created), r.Actor)
+	if x.opt.Filter.PII {
+		row = append(row, r.ActorName)
+	}
+	return append(row, r.Role, r.From, r.To, r.Action, r.Note, r.DuplicateOf)
 }
 
 // emitLevel appends the answer cells of a row of the households' pass to its record cells
@@ -266,7 +282,7 @@ func (x *writer) emitLevel(l *level, key string, line int) error {
 	}
 	var err error
 	if l.csv != nil {
-		err = l.csv.writeLine(l.out.line)
+		err = l.csv.end(l.out.line)
 	} else {
 		err = l.w.Write(l.out.cells)
 	}

@@ -44,6 +44,9 @@ type ExportRequest struct {
 	// Displace, when set, gives the displaced point of a PSU: the households' recorded GPS
 	// is replaced by it (readers who may not see the recorded point, sync.md).
 	Displace func(formID string, psu int) (disclosure.Point, bool)
+	// Displaced, when set with Displace, gives the displaced points already made for a
+	// survey, read in one query instead of one per PSU; Displace makes the others.
+	Displaced func(ctx context.Context, db dbx.Builder, formID string) map[int]disclosure.Point
 }
 
 // exportMicrodata is GET /api/export/microdata?survey=&status=&since=&pii=&bom= : the
@@ -79,7 +82,7 @@ func (s *Server) exportMicrodata(e *core.RequestEvent) error {
 		return nil
 	}
 	if role == RoleAnalyst && !e.Auth.GetBool("pii_granted") {
-		req.Displace = s.psuPoint
+		req.Displace, req.Displaced = s.psuPoint, storedPSUPoints
 	}
 	w := &slidingDeadline{w: e.Response, rc: deadline}
 	m, err := ExportMicrodata(e.Request.Context(), s.app, sv.Form, req, w)
@@ -214,6 +217,9 @@ func ExportMicrodata(ctx context.Context, app core.App, sv *form.Survey, req Exp
 	src := newExportSource(ctx, db, sv, req.Filter, cursor)
 	if req.Displace != nil {
 		src.displace = &displacedGPS{of: req.Displace, seen: map[psuKey][]byte{}}
+		if req.Displaced != nil {
+			src.displace.known(req.Filter.Survey, req.Displaced(ctx, db, req.Filter.Survey))
+		}
 	}
 	if req.Totals != nil {
 		totals, err := src.totals()
@@ -310,6 +316,7 @@ type exportSource struct {
 	ctx       context.Context
 	db        dbx.Builder
 	where     string // the exported households
+	whole     string // the same without the cursor, for a whole export of every team (totals)
 	withdrawn string // households of the increment outside the statuses, once inside them
 	params    dbx.Params
 	pii       bool
@@ -330,6 +337,9 @@ func newExportSource(ctx context.Context, db dbx.Builder, sv *form.Survey, f exp
 	base := strings.Join(conds, " AND ")
 	statuses := src.list("st", f.Status)
 	src.where = base + " AND s.status IN (" + statuses + ")"
+	if f.Since == nil && f.Teams == nil {
+		src.whole = "s.form_id = {:form} AND s.status IN (" + statuses + ")"
+	}
 	// Left the statuses: a transition out of one of them is in the audit trail.
 	src.withdrawn = base + " AND s.status NOT IN (" + statuses + `) AND EXISTS (SELECT 1 FROM reviews w
 		WHERE w.submission = s.id AND w."from" IN (` + statuses + "))"
@@ -452,9 +462,17 @@ func (src *exportSource) Withdrawn(fn func(*export.Withdrawn) error) error {
 // totals counts the households (for a progress bar) from an index: no pass over the rows.
 // The other files show their rows without a total (counting them would read every
 // household a second time).
+//
+// For a whole export of every team, the count is over the (form_id, status) index alone:
+// seq <= cursor holds for every row, the cursor being MAX(seq) in the same snapshot (seq is
+// NOT NULL), and checking it would read each household's row.
 func (src *exportSource) totals() (map[string]int64, error) {
+	where := src.where
+	if src.whole != "" {
+		where = src.whole
+	}
 	var n int64
-	if err := src.db.NewQuery("SELECT COUNT(*) FROM submissions s WHERE " + src.where).Bind(src.params).WithContext(src.ctx).Row(&n); err != nil {
+	if err := src.db.NewQuery("SELECT COUNT(*) FROM submissions s WHERE " + where).Bind(src.params).WithContext(src.ctx).Row(&n); err != nil {
 		return nil, fmt.Errorf("export: count households: %w", err)
 	}
 	return map[string]int64{"households.csv": n}, nil
@@ -489,8 +507,47 @@ func (d *displacedGPS) point(formID string, psu int) []byte {
 	}
 	var v []byte
 	if p, ok := d.of(formID, psu); ok {
-		v, _ = json.Marshal(map[string]float64{"lat": p.Lat, "lon": p.Lon})
+		v = pointAnswer(p)
 	}
 	d.seen[k] = v
 	return v
+}
+
+// known takes the points of a survey's PSUs made before (a PSU not among them is asked of
+// d.of when met, as before).
+func (d *displacedGPS) known(formID string, points map[int]disclosure.Point) {
+	for psu, p := range points {
+		if psu > 0 { // psuPoint has no point for the others
+			d.seen[psuKey{formID, psu}] = pointAnswer(p)
+		}
+	}
+}
+
+func pointAnswer(p disclosure.Point) []byte {
+	v, _ := json.Marshal(map[string]float64{"lat": p.Lat, "lon": p.Lon})
+	return v
+}
+
+// storedPSUPoints reads the displaced points kept for a survey (psuPoint's table), in the
+// export's snapshot; nil if they cannot be read (each is then read by psuPoint).
+func storedPSUPoints(ctx context.Context, db dbx.Builder, formID string) map[int]disclosure.Point {
+	rows, err := db.NewQuery("SELECT psu, lat, lon FROM _fieldbase_psu_points WHERE form_id = {:f}").
+		Bind(dbx.Params{"f": formID}).WithContext(ctx).Rows()
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	out := map[int]disclosure.Point{}
+	for rows.Next() {
+		var psu int
+		var p disclosure.Point
+		if rows.Scan(&psu, &p.Lat, &p.Lon) != nil {
+			return nil
+		}
+		out[psu] = p
+	}
+	if rows.Err() != nil {
+		return nil
+	}
+	return out
 }

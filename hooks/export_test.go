@@ -313,6 +313,14 @@ func TestExportMicrodata(t *testing.T) {
 			t.Fatalf("no GPS but a_gps_lat %q", r["a_gps_lat"])
 		}
 	}
+	// A second export reads the points the first one made in one query (storedPSUPoints)
+	// instead of one per PSU: the same households.csv, byte for byte.
+	if len(psuPoints) == 0 || s.number(t, "SELECT COUNT(*) FROM _fieldbase_psu_points") < int64(len(psuPoints)) {
+		t.Fatalf("%d PSUs with points exported, %d kept", len(psuPoints), s.number(t, "SELECT COUNT(*) FROM _fieldbase_psu_points"))
+	}
+	if again, _ := exportOK(t, s, "analyst", "survey=mhs"); !bytes.Equal(again.raw["households.csv"], x.raw["households.csv"]) {
+		t.Fatal("the second export's households.csv differs from the first's")
+	}
 
 	// No personal data: no sensitive column and no stored name anywhere in the ZIP.
 	names := s.column(t, "SELECT json_extract(pii, '$.a_head_name') FROM submissions WHERE status = 'approved' AND json_extract(pii, '$.a_head_name') IS NOT NULL")
