@@ -35,6 +35,7 @@ func (b *Bench) cloneFill(ctx context.Context, dataDir string, target int64) err
 		return fmt.Errorf("clone fill: %w", err)
 	}
 	b.figure("clone_fill_households_per_s", st.perSecond(), "households/s")
+	b.figure("clone_fill_cpu_us_per_household", float64(st.cpu.Microseconds())/float64(st.copied), "us")
 	return nil
 }
 
@@ -86,7 +87,8 @@ func closeWritable(db *sql.DB) error {
 // cloneStats is what cloneInto did.
 type cloneStats struct {
 	copied          int64
-	copying, making time.Duration // the copies; the indexes made again
+	copying, making time.Duration // the copies; the indexes made again (wall)
+	cpu             time.Duration // this process's CPU time for both (it does nothing else meanwhile)
 	indexes         int
 }
 
@@ -175,7 +177,7 @@ func cloneInto(ctx context.Context, db *sql.DB, target int64, logf func(string, 
 	}
 	logf("fill: copying %d households (the %d stored, round after round, %d rowids each) as approved households in PSUs of their own, into data.db directly; %d secondary indexes dropped meanwhile …",
 		need, base, baseRow, len(dropped))
-	start := time.Now()
+	start, cpu0 := time.Now(), selfCPU()
 	last, lastMade := start, int64(0)
 	for round := int64(1); st.copied < need; round++ {
 		off := round * stride
@@ -218,8 +220,10 @@ func cloneInto(ctx context.Context, db *sql.DB, target int64, logf func(string, 
 		logf("  index %s made again in %s", ix.name, time.Since(t0).Round(time.Millisecond))
 	}
 	st.making = time.Since(start) - st.copying
-	logf("fill: %d households copied in %s, %d indexes made again in %s (%.0f/s in all)", st.copied,
-		st.copying.Round(time.Millisecond), st.indexes, st.making.Round(time.Millisecond), st.perSecond())
+	st.cpu = selfCPU() - cpu0
+	logf("fill: %d households copied in %s, %d indexes made again in %s (%.0f/s in all; CPU %s, %.0f µs a household; load average %s)", st.copied,
+		st.copying.Round(time.Millisecond), st.indexes, st.making.Round(time.Millisecond), st.perSecond(),
+		st.cpu.Round(time.Millisecond), float64(st.cpu.Microseconds())/float64(st.copied), loadAvg())
 	return st, nil
 }
 

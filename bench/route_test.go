@@ -28,6 +28,7 @@ import (
 
 type routeServer struct {
 	app    *tests.TestApp
+	srv    *hooks.Server
 	url    string
 	tokens []string
 	hs     *httptest.Server
@@ -41,7 +42,7 @@ func newRouteServer(tb testing.TB, enumerators int) *routeServer {
 		tb.Fatal(err)
 	}
 	app.Settings().RateLimits.Enabled = false
-	hooks.Register(app)
+	srv := hooks.Register(app)
 	teams, _ := app.FindCollectionByNameOrId("teams")
 	team := core.NewRecord(teams)
 	team.Set("name", "T")
@@ -49,7 +50,7 @@ func newRouteServer(tb testing.TB, enumerators int) *routeServer {
 		tb.Fatal(err)
 	}
 	users, _ := app.FindCollectionByNameOrId("users")
-	rs := &routeServer{app: app}
+	rs := &routeServer{app: app, srv: srv}
 	for i := 0; i < enumerators; i++ {
 		u := core.NewRecord(users)
 		u.SetEmail(fixedID("e", i) + "@example.org")

@@ -26,6 +26,14 @@ func (s *Server) orSubmit(e *core.RequestEvent) error {
 	if err != nil {
 		return orFail(e, err)
 	}
+	store, err := s.Store()
+	if err != nil {
+		return err
+	}
+	// The household's Write is coming once its body is read and parsed: a group commit
+	// about to begin may wait for it (store/gather.go).
+	ctx, arrived := store.DB.Coming(e.Request.Context())
+	defer arrived()
 	sub, err := readOpenRosaBody(e)
 	if err != nil {
 		return orFail(e, err)
@@ -50,11 +58,7 @@ func (s *Server) orSubmit(e *core.RequestEvent) error {
 		// What a push answers an item it refuses (no id, an id that is not a UUID).
 		return orMessage(e, http.StatusBadRequest, "Not accepted: "+problemsText([]form.Problem{refusal.Problem}))
 	}
-	store, err := s.Store()
-	if err != nil {
-		return err
-	}
-	out, err := store.PushRead(e.Request.Context(), ingest.Caller{UserID: user.Id, TeamID: team}, read, resendKey(sub.XML, in, deviceID))
+	out, err := store.PushRead(ctx, ingest.Caller{UserID: user.Id, TeamID: team}, read, resendKey(sub.XML, in, deviceID))
 	if err != nil {
 		s.app.Logger().Error("openrosa: submission not stored", "enumerator", user.Id, "instance", in.InstanceID, "error", err.Error())
 		return orMessage(e, http.StatusInternalServerError, "the server could not store this form now; send it again later")

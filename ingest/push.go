@@ -77,6 +77,10 @@ func (s *Store) push(ctx context.Context, c Caller, items []item) (outs []Outcom
 	if s.Keys == nil {
 		return nil, nil, fmt.Errorf("%w: ingest: the store has no keys", ErrNotStored)
 	}
+	// Tell the store a Write is on its way, so that a group about to commit can wait a little
+	// for it (store/gather.go); taken back by the Write, or on return if none is made.
+	ctx, arrived := s.DB.Coming(ctx)
+	defer arrived()
 	for i, it := range items {
 		hashes[i] = dedup.RawHashWith(s.Keys, it.raw)
 	}

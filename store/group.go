@@ -71,6 +71,9 @@ func (s *Store) WriteItems(ctx context.Context, items int, fn func(*Tx) error) e
 	lead := !g.leading
 	g.leading = true
 	g.mu.Unlock()
+	if c, ok := ctx.Value(comingKey{}).(*coming); ok {
+		c.arrived() // queued: a gathering leader takes it now
+	}
 	if !lead {
 		r := <-j.done
 		if !r.lead {
@@ -103,8 +106,11 @@ func (s *Store) leadGroup() {
 	}
 	defer handOn()
 	// The connection first: while the leader waits for it (a review holds it, or the
-	// previous group is committing), more Writes join this group.
+	// previous group is committing), more Writes join this group; then those still coming.
 	conn, err := s.w.Conn(context.Background())
+	if err == nil {
+		s.gather()
+	}
 	g.mu.Lock()
 	n, items := 0, 0
 	for n < len(g.queue) && (n == 0 || items+g.queue[n].items <= maxGroupItems) {

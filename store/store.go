@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
+	"time"
 )
 
 // Store holds the prepared statements on PocketBase's two pools: the single writer
@@ -24,6 +25,12 @@ type Store struct {
 
 	commitGen, syncedGen atomic.Int64 // see SyncCommitted
 	barrierSyncs         atomic.Int64 // syncs made by SyncCommitted
+
+	// GatherMax bounds how long a leader waits for Writes announced as coming (gather.go);
+	// DefaultGatherMax unless changed before the first Write.
+	GatherMax  time.Duration
+	coming     atomic.Int64
+	gatherWake chan struct{}
 }
 
 // Statements on the writer, used inside Write.
@@ -51,7 +58,7 @@ const (
 // Open prepares every statement; call it once the migrations have run. An error leaves
 // nothing prepared, so the caller can try again later (no error is cached).
 func Open(ctx context.Context, writer, reader *sql.DB) (*Store, error) {
-	s := &Store{w: writer, r: reader}
+	s := &Store{w: writer, r: reader, GatherMax: DefaultGatherMax, gatherWake: make(chan struct{}, 1)}
 	writes := []struct {
 		dst *(*sql.Stmt)
 		sql string
