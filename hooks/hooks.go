@@ -51,6 +51,7 @@ func Register(app core.App) *Server {
 	s.bindAppTokens()
 	s.bindProfile()
 	s.bindCatalogs()
+	s.bindIndicatorWarmup()
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		// The secret is made at first start, and digests made under another one (an old
 		// data dir, a lost secret) are recomputed before the first request.

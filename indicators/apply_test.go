@@ -82,19 +82,8 @@ func TestApplyMatchesRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Households() != want.Households() || got.Members() != want.Members() {
-		t.Fatalf("rows %d/%d, want %d/%d", got.Households(), got.Members(), want.Households(), want.Members())
-	}
+	sameSnapshots(t, got, want, reqs)
 	for i, req := range reqs {
-		g, err := got.Compute(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w, err := want.Compute(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sameCells(t, fmt.Sprint(req.By), g, w)
 		b, err := snap.Compute(req)
 		if err != nil {
 			t.Fatal(err)
@@ -156,6 +145,25 @@ func hasCode(r *Result, code string) bool {
 
 // sameCells compares two results cell by cell: the same cells, counts and
 // flags, estimates equal up to rounding.
+// sameSnapshots checks that got holds the rows of want and gives its cells for reqs.
+func sameSnapshots(t *testing.T, got, want *Snapshot, reqs []Request) {
+	t.Helper()
+	if got.Households() != want.Households() || got.Members() != want.Members() {
+		t.Fatalf("rows %d/%d, want %d/%d", got.Households(), got.Members(), want.Households(), want.Members())
+	}
+	for _, req := range reqs {
+		g, err := got.Compute(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := want.Compute(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameCells(t, fmt.Sprint(req.By), g, w)
+	}
+}
+
 func sameCells(t *testing.T, what string, got, want *Result) {
 	t.Helper()
 	key := func(c Cell) string { return fmt.Sprint(c.Indicator, c.Dims) }

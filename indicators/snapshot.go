@@ -155,13 +155,20 @@ func (s *Snapshot) Apply(removed, added Source) (*Snapshot, error) {
 	for k, v := range s.years {
 		ns.years[k] = v
 	}
-	apply := func(l *level, rm, add func(func(string) error) error, inds []*Indicator) (*level, error) {
+	apply := func(li int, l *level, rm, add func(func(string) error) error, inds []*Indicator) (*level, error) {
 		if l == nil {
 			return nil, nil
 		}
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		nl := &level{b: l.b, mu: l.mu, units: append([]int32(nil), l.units...), sets: l.sets[:len(l.sets):len(l.sets)], rows: l.rows}
+		if len(nl.sets) >= maxSets {
+			var err error
+			if nl.sets, err = compact(nl.sets); err != nil {
+				return nil, err
+			}
+			ns.counted[li] = len(nl.sets) // the parent's histograms hold the same units
+		}
 		for _, neg := range []bool{true, false} {
 			each := add
 			if neg {
@@ -179,10 +186,10 @@ func (s *Snapshot) Apply(removed, added Source) (*Snapshot, error) {
 		return nl, nil
 	}
 	var err error
-	if ns.hh, err = apply(s.hh, removed.Households, added.Households, s.c.hhInds); err != nil {
+	if ns.hh, err = apply(0, s.hh, removed.Households, added.Households, s.c.hhInds); err != nil {
 		return nil, err
 	}
-	if ns.pp, err = apply(s.pp, removed.Members, added.Members, s.c.personInds); err != nil {
+	if ns.pp, err = apply(1, s.pp, removed.Members, added.Members, s.c.personInds); err != nil {
 		return nil, err
 	}
 	for k, v := range ns.years {

@@ -108,6 +108,23 @@ func (col *column) tidy() {
 	}
 }
 
+// tidy ends the set's reading: every slice at its length, equal columns shared.
+func (s *unitSet) tidy() {
+	for _, col := range s.cols {
+		if col != nil {
+			col.tidy()
+		}
+	}
+	s.share()
+	s.psu.ends, s.psu.vals = slices.Clone(s.psu.ends), slices.Clone(s.psu.vals)
+	s.weight.ends, s.weight.vals = slices.Clone(s.weight.ends), slices.Clone(s.weight.vals)
+	for _, p := range s.code {
+		if p != nil {
+			p.words = slices.Clone(p.words)
+		}
+	}
+}
+
 // share makes columns with equal populations (MIG2 and MIG3, FIN1 and SP1 …) or equal
 // weights (DIS1 and DIS2) hold one copy of them.
 func (s *unitSet) share() {
@@ -298,19 +315,7 @@ func (c *Catalog) readLevel(each func(func(string) error) error, level []*Indica
 	if stale > 0 {
 		return nil, &StaleError{Rows: stale, Sample: staleSample}
 	}
-	for _, col := range s.cols {
-		if col != nil {
-			col.tidy()
-		}
-	}
-	s.share()
-	s.psu.ends, s.psu.vals = slices.Clone(s.psu.ends), slices.Clone(s.psu.vals)
-	s.weight.ends, s.weight.vals = slices.Clone(s.weight.ends), slices.Clone(s.weight.vals)
-	for _, p := range s.code {
-		if p != nil {
-			p.words = slices.Clone(p.words)
-		}
-	}
+	s.tidy()
 	if !hint {
 		return s, nil
 	}
