@@ -175,7 +175,9 @@ func (p *part) cells(r *row, raw []byte) (ok bool) {
 // scalar adds an answer as one cell (see the function scalar), straight from its bytes where
 // they are the cell: a number, a string without escapes.
 func (r *row) scalar(raw []byte) {
-	raw = bytes.TrimSpace(raw)
+	if n := len(raw); n > 0 && (edgeByte(raw[0]) || edgeByte(raw[n-1])) {
+		raw = bytes.TrimSpace(raw) // else it has nothing to trim: a value as the scanner gives it
+	}
 	switch {
 	case len(raw) == 0 || string(raw) == "null":
 		r.add(nil)
@@ -191,6 +193,10 @@ func (r *row) scalar(raw []byte) {
 		r.add(raw)
 	}
 }
+
+// edgeByte: a first or last byte that bytes.TrimSpace might trim (ASCII space, or part of a
+// multi-byte character, which may be a Unicode space).
+func edgeByte(c byte) bool { return c >= 0x80 || asciiSpace[c] }
 
 // scalar is an answer as one cell: numbers as written, text unquoted, null or absent empty,
 // and anything else (an object or array where one value was expected) as compact JSON.

@@ -45,6 +45,14 @@ var plainByte = func() (t [256]bool) {
 	return t
 }()
 
+// nameByte: a byte a plain member name holds (printable ASCII but a quote or a backslash).
+var nameByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // str moves past the string at the scanner (at its opening quote). plain is true when the
 // string holds no escape, so its bytes are its text.
 func (s *scanner) str() (plain, ok bool) {
@@ -85,15 +93,6 @@ func (s *scanner) str() (plain, ok bool) {
 			return false, false // a control byte
 		}
 	}
-}
-
-func ascii(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
 
 func hex4(b []byte) (rune, bool) {
@@ -203,14 +202,15 @@ func (s *scanner) object(depth int, fn func(name []byte) bool) bool {
 		if s.peek() != '"' {
 			return false
 		}
-		start := s.i + 1
-		if plain, isStr := s.str(); !isStr || !plain {
-			return false // an escaped name: left to the decoder
+		start, end := s.i+1, s.i+1
+		for end < len(s.b) && nameByte[s.b[end]] {
+			end++
 		}
-		name := s.b[start : s.i-1]
-		if !ascii(name) {
-			return false // the decoder's own rules for names that are not UTF-8
+		if end == len(s.b) || s.b[end] != '"' {
+			return false // an escaped or non-ASCII name: left to the decoder, whose rules they are
 		}
+		name := s.b[start:end]
+		s.i = end + 1
 		s.ws()
 		if s.peek() != ':' {
 			return false

@@ -3,6 +3,7 @@ package export_test
 import (
 	"bytes"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -10,25 +11,36 @@ import (
 	"fieldbase/export"
 )
 
-// sameExport writes src twice, read by the scanner and by the decoder alone, and fails
-// unless every file of the two ZIPs holds the same bytes (manifest and problems included).
+// sameExport writes src three times: read by the scanner, by the decoder alone, and by the
+// scanner on one core (no goroutine: no read-ahead, format workers, compression or reviews
+// ahead). It fails unless every file of the ZIPs holds the same bytes (manifest and problems
+// included).
 func sameExport(t testing.TB, s *export.Schema, src export.Source, opt export.Options) *unzipped {
 	t.Helper()
 	opt.Now = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	var fast, slow bytes.Buffer
-	if _, err := export.Write(&fast, s, src, opt); err != nil {
-		t.Fatal(err)
+	write := func(opt export.Options) *unzipped {
+		var buf bytes.Buffer
+		if _, err := export.Write(&buf, s, src, opt); err != nil {
+			t.Fatal(err)
+		}
+		return readZip(t, buf.Bytes())
 	}
-	if _, err := export.Write(&slow, s, src, export.DecodeOnly(opt)); err != nil {
-		t.Fatal(err)
+	a := write(opt)
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Fatal("one core: the export's goroutines are not tested")
 	}
-	a, b := readZip(t, fast.Bytes()), readZip(t, slow.Bytes())
-	if !slices.Equal(a.names, b.names) {
-		t.Fatalf("files %v, decoder's %v", a.names, b.names)
-	}
-	for _, n := range a.names {
-		if !bytes.Equal(a.raw[n], b.raw[n]) {
-			t.Fatalf("%s differs from the decoder's:\n%s", n, firstDiff(a.raw[n], b.raw[n]))
+	one := func() *unzipped {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+		return write(opt)
+	}()
+	for what, b := range map[string]*unzipped{"the decoder's": write(export.DecodeOnly(opt)), "one core's": one} {
+		if !slices.Equal(a.names, b.names) {
+			t.Fatalf("files %v, %s %v", a.names, what, b.names)
+		}
+		for _, n := range a.names {
+			if !bytes.Equal(a.raw[n], b.raw[n]) {
+				t.Fatalf("%s differs from %s:\n%s", n, what, firstDiff(a.raw[n], b.raw[n]))
+			}
 		}
 	}
 	return a
@@ -45,14 +57,15 @@ func firstDiff(a, b []byte) string {
 
 // TestScannerWritesWhatTheDecoderWrites: the synthetic survey's households, with and without
 // personal data, and the same households damaged at random (bytes changed, cut short), give
-// the same export byte for byte whether the scanner or the decoder reads them.
+// the same export byte for byte whether the scanner or the decoder reads them, and on two
+// cores or one.
 func TestScannerWritesWhatTheDecoderWrites(t *testing.T) {
 	sv := mhsSurvey(t)
-	src, _ := synthSource(t, sv, 300)
+	src, _ := synthSource(t, sv, 1200) // a few batches (readAheadRows) for the format workers
 	s := export.FromForm(sv)
 	for _, pii := range []bool{false, true} {
 		u := sameExport(t, s, src, export.Options{Filter: export.Filter{PII: pii}})
-		if _, rows := u.csv(t, "members.csv"); len(rows) < 300 {
+		if _, rows := u.csv(t, "members.csv"); len(rows) < 1200 {
 			t.Fatalf("%d members", len(rows))
 		}
 	}
