@@ -58,7 +58,7 @@ func serveDir(ctx context.Context, name, exe, dir string) (*server, error) {
 	}
 	s.cmd = exec.Command(exe, "serve", "--http", addr, "--dir", dir)
 	// A load test, not field work: the per-enumerator daily quota (README) is off.
-	s.cmd.Env = append(os.Environ(), "FIELDBASE_QUOTA_INVALID=-1", "FIELDBASE_QUOTA_BYTES=-1")
+	s.cmd.Env = append(os.Environ(), "FIELDBASE_QUOTA_INVALID=-1", "FIELDBASE_QUOTA_BYTES=-1", "FIELDBASE_INDICATORS_WARM=0")
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	// Its own process group, so a Ctrl-C reaches the bench, which stops the server itself;
 	// and killed by the kernel should the bench die without cleaning up.

@@ -3,6 +3,7 @@ package hooks
 import (
 	"context"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -19,9 +20,14 @@ import (
 // another.
 
 // warmHouseholds is the approved households from which a survey's snapshot is read at start.
+// FIELDBASE_INDICATORS_WARM=0 turns the read at start off (the bench does, to time the cold
+// first read and to keep its other figures free of it).
 const warmHouseholds = 50_000
 
 func (s *Server) bindIndicatorWarmup() {
+	if os.Getenv("FIELDBASE_INDICATORS_WARM") == "0" {
+		return
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		go s.WarmIndicators(ctx, warmHouseholds)
