@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"sync"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -171,14 +172,23 @@ func (s *Server) displaceRecord(rec *core.Record) {
 // PSU with a GPS fix, and kept in _fieldbase_psu_points so that it never moves. ok is false
 // for a PSU without any fix (or no PSU).
 func (s *Server) psuPoint(formID string, psu int) (disclosure.Point, bool) {
-	if psu <= 0 {
-		return disclosure.Point{}, false
+	p, made, ok := s.makePSUPoint(formID, psu)
+	if made {
+		s.keepPSUPoints(formID, []psuPointRow{{psu, p}})
 	}
-	var p disclosure.Point
+	return p, ok
+}
+
+// makePSUPoint reads a PSU's kept point, or makes it (made: not kept yet) from the first
+// household stored in the PSU with a GPS fix.
+func (s *Server) makePSUPoint(formID string, psu int) (p disclosure.Point, made, ok bool) {
+	if psu <= 0 {
+		return disclosure.Point{}, false, false
+	}
 	err := s.app.DB().NewQuery("SELECT lat, lon FROM _fieldbase_psu_points WHERE form_id = {:f} AND psu = {:p}").
 		Bind(dbx.Params{"f": formID, "p": psu}).Row(&p.Lat, &p.Lon)
 	if err == nil {
-		return p, true
+		return p, false, true
 	}
 	var first struct {
 		Lat   float64 `db:"lat"`
@@ -189,20 +199,81 @@ func (s *Server) psuPoint(formID string, psu int) (disclosure.Point, bool) {
 		WHERE form_id = {:f} AND a_psu = {:p} AND (lat != 0 OR lon != 0) ORDER BY created, rowid LIMIT 1`).
 		Bind(dbx.Params{"f": formID, "p": psu}).One(&first)
 	if err != nil {
-		return disclosure.Point{}, false
+		return disclosure.Point{}, false, false
 	}
 	keys, err := s.Keys()
 	if err != nil {
-		return disclosure.Point{}, false
+		return disclosure.Point{}, false, false
 	}
-	p = keys.Displace(formID, psu, disclosure.Point{Lat: first.Lat, Lon: first.Lon}, first.Urban == "U")
-	// Kept once made: a concurrent first reader wrote the same point (same secret, same first
-	// household), and INSERT OR IGNORE keeps whichever came first.
-	if _, err := s.app.NonconcurrentDB().NewQuery("INSERT OR IGNORE INTO _fieldbase_psu_points (form_id, psu, lat, lon) VALUES ({:f}, {:p}, {:lat}, {:lon})").
-		Bind(dbx.Params{"f": formID, "p": psu, "lat": p.Lat, "lon": p.Lon}).Execute(); err != nil {
-		s.app.Logger().Warn("psu point not kept", "form_id", formID, "psu", psu, "error", err)
+	return keys.Displace(formID, psu, disclosure.Point{Lat: first.Lat, Lon: first.Lon}, first.Urban == "U"), true, true
+}
+
+type psuPointRow struct {
+	psu int
+	p   disclosure.Point
+}
+
+// keepPSUPoints stores points just made, in one transaction. Kept once made: a concurrent
+// first reader wrote the same point (same secret, same first household), and INSERT OR
+// IGNORE keeps whichever came first.
+func (s *Server) keepPSUPoints(formID string, rows []psuPointRow) {
+	if len(rows) == 0 {
+		return
 	}
-	return p, true
+	err := s.app.RunInTransaction(func(tx core.App) error {
+		for _, r := range rows {
+			if _, err := tx.DB().NewQuery("INSERT OR IGNORE INTO _fieldbase_psu_points (form_id, psu, lat, lon) VALUES ({:f}, {:p}, {:lat}, {:lon})").
+				Bind(dbx.Params{"f": formID, "p": r.psu, "lat": r.p.Lat, "lon": r.p.Lon}).Execute(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.app.Logger().Warn("psu points not kept", "form_id", formID, "points", len(rows), "error", err)
+	}
+}
+
+// psuPointBatch is psuPoint for an export: the points it makes are kept in batches (one
+// transaction per psuPointBatchSize, the rest by flush) instead of a commit per PSU, which
+// made the first analyst export of a survey with many PSUs wait on the writer per PSU.
+type psuPointBatch struct {
+	s       *Server
+	mu      sync.Mutex
+	pending map[string][]psuPointRow
+	n       int
+}
+
+const psuPointBatchSize = 500
+
+func (s *Server) newPSUPointBatch() *psuPointBatch {
+	return &psuPointBatch{s: s, pending: map[string][]psuPointRow{}}
+}
+
+func (b *psuPointBatch) of(formID string, psu int) (disclosure.Point, bool) {
+	p, made, ok := b.s.makePSUPoint(formID, psu)
+	if made {
+		b.mu.Lock()
+		b.pending[formID] = append(b.pending[formID], psuPointRow{psu, p})
+		b.n++
+		full := b.n >= psuPointBatchSize
+		b.mu.Unlock()
+		if full {
+			b.flush()
+		}
+	}
+	return p, ok
+}
+
+// flush keeps the points made since the last flush.
+func (b *psuPointBatch) flush() {
+	b.mu.Lock()
+	pending := b.pending
+	b.pending, b.n = map[string][]psuPointRow{}, 0
+	b.mu.Unlock()
+	for formID, rows := range pending {
+		b.s.keepPSUPoints(formID, rows)
+	}
 }
 
 // gpsFilter finds a filter or sort that reaches the answers object of submissions (data,

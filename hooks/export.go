@@ -82,7 +82,9 @@ func (s *Server) exportMicrodata(e *core.RequestEvent) error {
 		return nil
 	}
 	if role == RoleAnalyst && !e.Auth.GetBool("pii_granted") {
-		req.Displace, req.Displaced = s.psuPoint, storedPSUPoints
+		points := s.newPSUPointBatch()
+		defer points.flush()
+		req.Displace, req.Displaced = points.of, storedPSUPoints
 	}
 	w := &slidingDeadline{w: e.Response, rc: deadline}
 	m, err := ExportMicrodata(e.Request.Context(), s.app, sv.Form, req, w)
