@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"fieldbase/form"
 )
 
 // decoder reads JSON objects of answers into one slot per answer field of a table. It keeps
@@ -414,7 +416,7 @@ func appendStoredTime(dst []byte, s string) ([]byte, bool) {
 			n[k] = n[k]*10 + int(c-'0')
 		}
 	}
-	if n[1] < 1 || n[1] > 12 || n[2] < 1 || n[2] > daysIn(n[1], n[0]) || n[3] > 23 || n[4] > 59 || n[5] > 59 {
+	if n[1] < 1 || n[1] > 12 || n[2] < 1 || n[2] > form.DaysIn(n[0], n[1]) || n[3] > 23 || n[4] > 59 || n[5] > 59 {
 		return dst, false
 	}
 	dst = append(dst, s[:10]...)
@@ -426,19 +428,6 @@ func appendStoredTime(dst []byte, s string) ([]byte, bool) {
 		dst = append(dst, frac...)
 	}
 	return append(dst, 'Z'), true
-}
-
-func daysIn(month, year int) int {
-	switch month {
-	case 2:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
 }
 
 func formatFloat(f *float64) string {

@@ -259,7 +259,7 @@ func parseDate(s string) (int, bool) {
 	y, ok1 := atoiDigits(s[0:4])
 	m, ok2 := atoiDigits(s[5:7])
 	d, ok3 := atoiDigits(s[8:10])
-	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
+	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > DaysIn(y, m) {
 		return 0, false
 	}
 	return daysFromCivil(y, m, d), true
@@ -277,7 +277,8 @@ func atoiDigits(s string) (int, bool) {
 	return n, true
 }
 
-func daysIn(y, m int) int {
+// DaysIn is the number of days in month m (1-12) of year y (Gregorian leap years).
+func DaysIn(y, m int) int {
 	switch m {
 	case 2:
 		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {

@@ -19,14 +19,7 @@ import (
 // version (removed when nil).
 func mhsWithVersion(t *testing.T, version any) []byte {
 	t.Helper()
-	raw, err := xlsform.ToJSONFile(schemas.MHSWorkbook, "mhs.xlsx")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var def map[string]any
-	if err := json.Unmarshal(raw, &def); err != nil {
-		t.Fatal(err)
-	}
+	def := mhsXLSFormDefinition(t)
 	st := def["settings"].(map[string]any)
 	st["form_id"] = "mhs_x"
 	if version == nil {
@@ -36,6 +29,20 @@ func mhsWithVersion(t *testing.T, version any) []byte {
 	}
 	b, _ := json.Marshal(def)
 	return b
+}
+
+// mhsXLSFormDefinition is the mhs XLSForm (v1) converted to its JSON definition, decoded.
+func mhsXLSFormDefinition(t *testing.T) map[string]any {
+	t.Helper()
+	raw, err := xlsform.ToJSONFile(schemas.MHSWorkbook, "mhs.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var def map[string]any
+	if err := json.Unmarshal(raw, &def); err != nil {
+		t.Fatal(err)
+	}
+	return def
 }
 
 // TestInstallAnyVersion: versions that are not whole numbers, or none, are numbered by

@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"fieldbase/hooks"
-	"fieldbase/schemas"
-	"fieldbase/xlsform"
 )
 
 // TestInstallXLSFormSurvey: a survey installed from an XLSForm workbook with a form_id
@@ -15,14 +13,7 @@ import (
 // a form_id the loader refuses ("a/b") is refused by the collection too.
 func TestInstallXLSFormSurvey(t *testing.T) {
 	s := newServer(t)
-	raw, err := xlsform.ToJSONFile(schemas.MHSWorkbook, "mhs.xlsx")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var def map[string]any
-	if err := json.Unmarshal(raw, &def); err != nil {
-		t.Fatal(err)
-	}
+	def := mhsXLSFormDefinition(t)
 	def["settings"].(map[string]any)["form_id"] = "RHoMIS_Core-2026"
 	b, _ := json.Marshal(def)
 	if _, err := hooks.InstallSurvey(s.App, b); err != nil {
