@@ -84,21 +84,34 @@ func (s *Store) push(ctx context.Context, c Caller, items []item) (outs []Outcom
 	for i, it := range items {
 		hashes[i] = dedup.RawHashWith(s.Keys, it.raw)
 	}
-	known, kerr := s.DB.ByRawHashes(ctx, c.UserID, hashes)
-	if kerr != nil {
-		known = nil // the full path below reads the same thing inside the transaction
+	// A JSON push's resends are recognised before they are parsed (parsing a request of
+	// them costs more than the read). An item another door has read already (OpenRosa: one
+	// household a request, parsed to find its survey) is recognised inside the transaction
+	// instead, by the raw hash of the rows stored under its id (store), which the
+	// transaction reads anyway: no read of its own on the pool for each new household. One
+	// that does not reach the transaction (refused by prepare or by the quota) is looked up
+	// below, so a resend is answered `exists` whatever else has changed since.
+	early := false
+	for _, it := range items {
+		early = early || it.read == nil
+	}
+	var known map[string]store.Stored
+	if early {
+		var kerr error
+		known, kerr = s.DB.ByRawHashes(ctx, c.UserID, hashes)
+		if kerr != nil {
+			known = nil // the full path below reads the same thing inside the transaction
+		}
 	}
 	rows := make([]*row, len(items))
-	pending := 0
+	answered := 0
 	for i, it := range items {
 		if st, ok := known[hashes[i]]; ok {
 			outs[i], errs[i] = s.receipt(ctx, s.DB.UUIDOf, st, st.UUID, c)
+			answered++
 			continue
 		}
 		rows[i], outs[i], errs[i] = s.prepare(ctx, c, it, hashes[i])
-		if rows[i] != nil {
-			pending++
-		}
 	}
 	defer func() {
 		for i := range outs {
@@ -108,7 +121,14 @@ func (s *Store) push(ctx context.Context, c Caller, items []item) (outs []Outcom
 	if err := s.applyQuota(ctx, c, rows, outs); err != nil {
 		return outs, errs, fmt.Errorf("%w: %v", ErrNotStored, err)
 	}
-	pending = 0
+	if !early {
+		n, err := s.resentRefused(ctx, c, items, hashes, rows, outs, errs)
+		if err != nil {
+			return outs, errs, fmt.Errorf("%w: %v", ErrNotStored, err)
+		}
+		answered += n
+	}
+	pending := 0
 	for _, r := range rows {
 		if r != nil {
 			pending++
@@ -116,7 +136,7 @@ func (s *Store) push(ctx context.Context, c Caller, items []item) (outs []Outcom
 	}
 	if pending == 0 {
 		// Answered from reads alone (resends): what they say is stored must be on disk.
-		if len(known) > 0 {
+		if answered > 0 {
 			if err := s.DB.SyncCommitted(); err != nil {
 				return outs, errs, fmt.Errorf("%w: %v", ErrNotStored, err)
 			}
@@ -175,6 +195,33 @@ func (s *Store) push(ctx context.Context, c Caller, items []item) (outs []Outcom
 		s.AfterCommit(ctx, written)
 	}
 	return outs, errs, nil
+}
+
+// resentRefused answers `exists` for the items that will not reach the transaction (a
+// refusal by prepare or the quota, not a server fault) but were stored before byte for
+// byte: what the early lookup of a JSON push does, for the items read by another door.
+func (s *Store) resentRefused(ctx context.Context, c Caller, items []item, hashes []string, rows []*row, outs []Outcome, errs []error) (int, error) {
+	var look []string
+	for i := range items {
+		if rows[i] == nil && errs[i] == nil {
+			look = append(look, hashes[i])
+		}
+	}
+	if len(look) == 0 {
+		return 0, nil
+	}
+	known, err := s.DB.ByRawHashes(ctx, c.UserID, look)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for i := range items {
+		if st, ok := known[hashes[i]]; ok && rows[i] == nil && errs[i] == nil {
+			outs[i], errs[i] = s.receipt(ctx, s.DB.UUIDOf, st, st.UUID, c)
+			n++
+		}
+	}
+	return n, nil
 }
 
 // prepare parses and validates one item outside the write transaction. It returns the row
@@ -273,6 +320,13 @@ func (s *Store) store(ctx context.Context, tx *store.Tx, r *row) (Outcome, error
 			stored = append(stored, st)
 		} else if foreign == nil {
 			foreign = &all[i]
+		}
+	}
+	// The same bytes first (an item read by another door is looked up by raw hash only
+	// here), then the same content in other bytes.
+	for _, st := range stored {
+		if r.rawHash != "" && st.RawHash == r.rawHash {
+			return s.receipt(ctx, tx.UUIDOf, st, r.uuid, r.caller)
 		}
 	}
 	for _, st := range stored {

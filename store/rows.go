@@ -79,11 +79,28 @@ type column[T any] struct {
 }
 
 func insertSQL[T any](table string, cols []column[T]) string {
+	return insertRowsSQL(table, cols, 1)
+}
+
+// insertRowsSQL is an INSERT of n rows in one statement.
+func insertRowsSQL[T any](table string, cols []column[T], n int) string {
 	names := make([]string, len(cols))
 	for i, c := range cols {
 		names[i] = `"` + c.name + `"`
 	}
-	return "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") VALUES (?" + strings.Repeat(", ?", len(cols)-1) + ")"
+	one := "(?" + strings.Repeat(", ?", len(cols)-1) + ")"
+	return "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") VALUES " + one + strings.Repeat(", "+one, n-1)
+}
+
+// rowsValues is the values of rows, one row after another, for insertRowsSQL.
+func rowsValues[T any](cols []column[T], rows []T) []any {
+	out := make([]any, 0, len(cols)*len(rows))
+	for i := range rows {
+		for _, c := range cols {
+			out = append(out, c.value(&rows[i]))
+		}
+	}
+	return out
 }
 
 // Values is the row as InsertSubmission writes it: each column's name and value.

@@ -36,7 +36,8 @@ type Store struct {
 // Statements on the writer, used inside Write.
 type writeStmts struct {
 	byUUID, byContent, inPSU, supersedable, uuidOf                         *sql.Stmt
-	insertSubmission, insertMember, insertEmigrant, insertReview           *sql.Stmt
+	insertSubmission, insertReview                                         *sql.Stmt
+	insertMembers, insertEmigrants                                         [rowsPerInsert]*sql.Stmt // [k]: k+1 rows
 	supersedeSubmission, supersedeMembers, supersedeEmigrants, nextSubmSeq *sql.Stmt
 	itemSP, writeSP                                                        savepointStmts
 }
@@ -50,7 +51,7 @@ type readStmts struct {
 }
 
 const (
-	byUUIDSQL = `SELECT id, content_hash, status, errors, warnings, duplicate_of, flags, enumerator, team
+	byUUIDSQL = `SELECT id, content_hash, status, errors, warnings, duplicate_of, flags, enumerator, team, raw_hash
 		FROM submissions WHERE uuid = ? ORDER BY created`
 	uuidOfSQL = `SELECT uuid, enumerator FROM submissions WHERE id = ?`
 )
@@ -59,10 +60,7 @@ const (
 // nothing prepared, so the caller can try again later (no error is cached).
 func Open(ctx context.Context, writer, reader *sql.DB) (*Store, error) {
 	s := &Store{w: writer, r: reader, GatherMax: DefaultGatherMax, gatherWake: make(chan struct{}, 1)}
-	writes := []struct {
-		dst *(*sql.Stmt)
-		sql string
-	}{
+	writes := []prep{
 		{&s.ws.byUUID, byUUIDSQL},
 		{&s.ws.uuidOf, uuidOfSQL},
 		{&s.ws.byContent, `SELECT id, uuid, enumerator, team FROM submissions
@@ -75,8 +73,6 @@ func Open(ctx context.Context, writer, reader *sql.DB) (*Store, error) {
 			AND (a_dwelling = ? OR (lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?)) LIMIT 500`},
 		{&s.ws.supersedable, `SELECT id, status, enumerator FROM submissions WHERE uuid = ? ORDER BY created LIMIT 1`},
 		{&s.ws.insertSubmission, insertSQL("submissions", submissionColumns)},
-		{&s.ws.insertMember, insertSQL("members", memberColumns)},
-		{&s.ws.insertEmigrant, insertSQL("emigrants", emigrantColumns)},
 		{&s.ws.insertReview, insertSQL("reviews", reviewColumns)},
 		{&s.ws.supersedeSubmission, `UPDATE submissions SET status = 'superseded', superseded_by = ?, seq = ?, updated = ? WHERE id = ?`},
 		{&s.ws.supersedeMembers, `UPDATE members SET status = 'superseded' WHERE submission = ?`},
@@ -89,6 +85,10 @@ func Open(ctx context.Context, writer, reader *sql.DB) (*Store, error) {
 		{&s.ws.writeSP.release, `RELEASE write`},
 		{&s.ws.writeSP.rollbackTo, `ROLLBACK TO write`},
 	}
+	for k := range rowsPerInsert {
+		writes = append(writes, prep{&s.ws.insertMembers[k], insertRowsSQL("members", memberColumns, k+1)},
+			prep{&s.ws.insertEmigrants[k], insertRowsSQL("emigrants", emigrantColumns, k+1)})
+	}
 	for _, st := range writes {
 		p, err := writer.PrepareContext(ctx, st.sql)
 		if err != nil {
@@ -97,10 +97,7 @@ func Open(ctx context.Context, writer, reader *sql.DB) (*Store, error) {
 		}
 		*st.dst = p
 	}
-	reads := []struct {
-		dst *(*sql.Stmt)
-		sql string
-	}{
+	reads := []prep{
 		{&s.rs.byUUID, byUUIDSQL},
 		{&s.rs.uuidOf, uuidOfSQL},
 		{&s.rs.byRawHash, byRawHashSQL(1)},
@@ -124,6 +121,12 @@ func Open(ctx context.Context, writer, reader *sql.DB) (*Store, error) {
 	return s, nil
 }
 
+// prep is a statement to prepare and where to keep it.
+type prep struct {
+	dst *(*sql.Stmt)
+	sql string
+}
+
 func firstLine(q string) string {
 	if i := strings.IndexByte(q, '\n'); i >= 0 {
 		q = q[:i]
@@ -136,11 +139,12 @@ func firstLine(q string) string {
 
 // Close releases the prepared statements.
 func (s *Store) Close() {
-	for _, st := range []*sql.Stmt{s.ws.byUUID, s.ws.byContent, s.ws.inPSU, s.ws.supersedable, s.ws.uuidOf,
-		s.ws.insertSubmission, s.ws.insertMember, s.ws.insertEmigrant, s.ws.insertReview,
+	for _, st := range append(append([]*sql.Stmt{s.ws.byUUID, s.ws.byContent, s.ws.inPSU, s.ws.supersedable, s.ws.uuidOf,
+		s.ws.insertSubmission, s.ws.insertReview,
 		s.ws.supersedeSubmission, s.ws.supersedeMembers, s.ws.supersedeEmigrants, s.ws.nextSubmSeq,
 		s.ws.itemSP.begin, s.ws.itemSP.release, s.ws.itemSP.rollbackTo,
-		s.ws.writeSP.begin, s.ws.writeSP.release, s.ws.writeSP.rollbackTo, s.rs.byUUID, s.rs.uuidOf, s.rs.assignment, s.rs.byRawHash} {
+		s.ws.writeSP.begin, s.ws.writeSP.release, s.ws.writeSP.rollbackTo, s.rs.byUUID, s.rs.uuidOf, s.rs.assignment, s.rs.byRawHash},
+		s.ws.insertMembers[:]...), s.ws.insertEmigrants[:]...) {
 		if st != nil {
 			st.Close()
 		}

@@ -11,6 +11,7 @@ import (
 // Stored is what a push needs to know of a submission already stored: its receipt.
 type Stored struct {
 	ID, UUID, ContentHash, Status, DuplicateOf string
+	RawHash                                    string // set by ByUUID only
 	Enumerator, Team                           string // who recorded it: a push answers only about the caller's own
 	Errors, Warnings, Flags                    string // JSON as stored ("" for NULL)
 }
@@ -41,11 +42,11 @@ func scanStored(rows *sql.Rows) ([]Stored, error) {
 	var out []Stored
 	for rows.Next() {
 		var st Stored
-		var errs, warns, flags sql.NullString
-		if err := rows.Scan(&st.ID, &st.ContentHash, &st.Status, &errs, &warns, &st.DuplicateOf, &flags, &st.Enumerator, &st.Team); err != nil {
+		var errs, warns, flags, raw sql.NullString
+		if err := rows.Scan(&st.ID, &st.ContentHash, &st.Status, &errs, &warns, &st.DuplicateOf, &flags, &st.Enumerator, &st.Team, &raw); err != nil {
 			return nil, fmt.Errorf("store: scan submission: %w", err)
 		}
-		st.Errors, st.Warnings, st.Flags = errs.String, warns.String, flags.String
+		st.Errors, st.Warnings, st.Flags, st.RawHash = errs.String, warns.String, flags.String, raw.String
 		out = append(out, st)
 	}
 	return out, rows.Err()
@@ -154,22 +155,31 @@ func (t *Tx) Supersede(ctx context.Context, old, by, ts string) error {
 	return nil
 }
 
-// InsertSubmission writes a submission with its roster rows.
+// InsertSubmission writes a submission with its roster rows: the members in as few
+// statements as there are rowsPerInsert in them, and the emigrants likewise (a statement
+// costs about as much again as the row it writes).
 func (t *Tx) InsertSubmission(ctx context.Context, sub *Submission, members []Member, emigrants []Emigrant) error {
 	if _, err := t.stmt(ctx, t.s.ws.insertSubmission).ExecContext(ctx, values(submissionColumns, sub)...); err != nil {
 		return fmt.Errorf("store: insert submission: %w", err)
 	}
-	ins := t.stmt(ctx, t.s.ws.insertMember)
-	for i := range members {
-		if _, err := ins.ExecContext(ctx, values(memberColumns, &members[i])...); err != nil {
-			return fmt.Errorf("store: insert member %d: %w", i+1, err)
-		}
+	if err := insertRows(ctx, t, "member", t.s.ws.insertMembers[:], memberColumns, members); err != nil {
+		return err
 	}
-	ins = t.stmt(ctx, t.s.ws.insertEmigrant)
-	for i := range emigrants {
-		if _, err := ins.ExecContext(ctx, values(emigrantColumns, &emigrants[i])...); err != nil {
-			return fmt.Errorf("store: insert emigrant %d: %w", i+1, err)
+	return insertRows(ctx, t, "emigrant", t.s.ws.insertEmigrants[:], emigrantColumns, emigrants)
+}
+
+// rowsPerInsert bounds the rows of one multi-row INSERT (12 columns a member: far below
+// SQLite's limit on bound values); a longer roster takes several.
+const rowsPerInsert = 16
+
+// insertRows writes rows with the statements of stmts (stmts[k] inserts k+1 rows).
+func insertRows[T any](ctx context.Context, t *Tx, what string, stmts []*sql.Stmt, cols []column[T], rows []T) error {
+	for done := 0; done < len(rows); {
+		n := min(len(rows)-done, len(stmts))
+		if _, err := t.stmt(ctx, stmts[n-1]).ExecContext(ctx, rowsValues(cols, rows[done:done+n])...); err != nil {
+			return fmt.Errorf("store: insert %ss %d to %d: %w", what, done+1, done+n, err)
 		}
+		done += n
 	}
 	return nil
 }
