@@ -52,86 +52,14 @@ func Parse(data []byte) (*Instance, error) {
 	if len(data) > MaxInstanceBytes {
 		return nil, bad("the submission XML is %d bytes; at most %d are accepted", len(data), MaxInstanceBytes)
 	}
-	d := xml.NewDecoder(bytes.NewReader(data))
-	d.Strict = true
-	var stack []*node
-	var root *node
-	var text strings.Builder
-	var formID, version string
-	elements := 0
-	for {
-		tok, err := d.RawToken()
-		if errors.Is(err, io.EOF) {
-			break
+	root, formID, version, ok := scan(data)
+	if !ok {
+		// Not in the plain form scan reads (or not well-formed, or hostile): encoding/xml
+		// decides, and says what is wrong.
+		var err error
+		if root, formID, version, err = decode(data); err != nil {
+			return nil, err
 		}
-		if err != nil {
-			return nil, bad("the submission is not well-formed XML: %s", strings.TrimPrefix(err.Error(), "XML syntax error on "))
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if root != nil && len(stack) == 0 {
-				return nil, bad("the submission XML has more than one root element")
-			}
-			elements++
-			if elements > MaxElements {
-				return nil, bad("the submission XML has more than %d elements", MaxElements)
-			}
-			if len(stack) >= MaxDepth {
-				return nil, bad("the submission XML is nested more than %d levels deep", MaxDepth)
-			}
-			n := &node{name: t.Name.Local, prefix: t.Name.Space}
-			for _, a := range t.Attr {
-				if a.Name.Local == "template" && a.Name.Space == "jr" {
-					n.template = true
-				}
-			}
-			if len(stack) == 0 {
-				root = n
-				a := attrs(t.Attr)
-				formID, version = a["id"], a["version"]
-			} else {
-				p := stack[len(stack)-1]
-				p.kids = append(p.kids, n)
-			}
-			stack = append(stack, n)
-			text.Reset()
-		case xml.EndElement:
-			if len(stack) == 0 {
-				return nil, bad("the submission XML closes an element it never opened")
-			}
-			n := stack[len(stack)-1]
-			if n.name != t.Name.Local || n.prefix != t.Name.Space {
-				return nil, bad("the submission is not well-formed XML: <%s> is closed by </%s>", n.name, t.Name.Local)
-			}
-			if len(n.kids) == 0 {
-				n.text = strings.TrimSpace(text.String())
-			}
-			text.Reset()
-			stack = stack[:len(stack)-1]
-		case xml.CharData:
-			if len(stack) == 0 {
-				if len(bytes.TrimSpace(t)) > 0 {
-					return nil, bad("the submission is not well-formed XML: text outside its root element")
-				}
-				continue
-			}
-			text.Write(t)
-		case xml.Directive:
-			return nil, bad("the submission XML has a DOCTYPE or other <!...> declaration; none is accepted (no DTDs, no entities)")
-		case xml.ProcInst:
-			if t.Target != "xml" {
-				return nil, bad("the submission XML has a processing instruction <?%s?>; none is accepted", t.Target)
-			}
-			if enc := procEncoding(t.Inst); enc != "" && !strings.EqualFold(enc, "utf-8") {
-				return nil, bad("the submission XML is in %s; only UTF-8 is accepted", enc)
-			}
-		}
-	}
-	if root == nil {
-		return nil, bad("the submission XML has no root element")
-	}
-	if len(stack) != 0 {
-		return nil, bad("the submission XML ends before <%s> is closed", stack[len(stack)-1].name)
 	}
 	in := &Instance{Root: root.name, root: root}
 	in.FormID, in.Version = formID, version
@@ -165,6 +93,90 @@ func Parse(data []byte) (*Instance, error) {
 		}
 	}
 	return in, nil
+}
+
+// decode reads an instance with encoding/xml, under Parse's rules.
+func decode(data []byte) (root *node, formID, version string, err error) {
+	d := xml.NewDecoder(bytes.NewReader(data))
+	d.Strict = true
+	var stack []*node
+	var text strings.Builder
+	elements := 0
+	for {
+		tok, err := d.RawToken()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, "", "", bad("the submission is not well-formed XML: %s", strings.TrimPrefix(err.Error(), "XML syntax error on "))
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if root != nil && len(stack) == 0 {
+				return nil, "", "", bad("the submission XML has more than one root element")
+			}
+			elements++
+			if elements > MaxElements {
+				return nil, "", "", bad("the submission XML has more than %d elements", MaxElements)
+			}
+			if len(stack) >= MaxDepth {
+				return nil, "", "", bad("the submission XML is nested more than %d levels deep", MaxDepth)
+			}
+			n := &node{name: t.Name.Local, prefix: t.Name.Space}
+			for _, a := range t.Attr {
+				if a.Name.Local == "template" && a.Name.Space == "jr" {
+					n.template = true
+				}
+			}
+			if len(stack) == 0 {
+				root = n
+				a := attrs(t.Attr)
+				formID, version = a["id"], a["version"]
+			} else {
+				p := stack[len(stack)-1]
+				p.kids = append(p.kids, n)
+			}
+			stack = append(stack, n)
+			text.Reset()
+		case xml.EndElement:
+			if len(stack) == 0 {
+				return nil, "", "", bad("the submission XML closes an element it never opened")
+			}
+			n := stack[len(stack)-1]
+			if n.name != t.Name.Local || n.prefix != t.Name.Space {
+				return nil, "", "", bad("the submission is not well-formed XML: <%s> is closed by </%s>", n.name, t.Name.Local)
+			}
+			if len(n.kids) == 0 {
+				n.text = strings.TrimSpace(text.String())
+			}
+			text.Reset()
+			stack = stack[:len(stack)-1]
+		case xml.CharData:
+			if len(stack) == 0 {
+				if len(bytes.TrimSpace(t)) > 0 {
+					return nil, "", "", bad("the submission is not well-formed XML: text outside its root element")
+				}
+				continue
+			}
+			text.Write(t)
+		case xml.Directive:
+			return nil, "", "", bad("the submission XML has a DOCTYPE or other <!...> declaration; none is accepted (no DTDs, no entities)")
+		case xml.ProcInst:
+			if t.Target != "xml" {
+				return nil, "", "", bad("the submission XML has a processing instruction <?%s?>; none is accepted", t.Target)
+			}
+			if enc := procEncoding(t.Inst); enc != "" && !strings.EqualFold(enc, "utf-8") {
+				return nil, "", "", bad("the submission XML is in %s; only UTF-8 is accepted", enc)
+			}
+		}
+	}
+	if root == nil {
+		return nil, "", "", bad("the submission XML has no root element")
+	}
+	if len(stack) != 0 {
+		return nil, "", "", bad("the submission XML ends before <%s> is closed", stack[len(stack)-1].name)
+	}
+	return root, formID, version, nil
 }
 
 // attrs returns the unprefixed attributes (RawToken leaves a prefix in Name.Space).
