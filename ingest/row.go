@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"encoding/json"
 	"math"
 	"time"
 
@@ -122,12 +121,4 @@ func num(data map[string]any, key string) float64 {
 		return 0
 	}
 	return f
-}
-
-func jsonText(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "null"
-	}
-	return string(b)
 }
