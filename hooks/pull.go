@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"fieldbase/store"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
 )
 
 const (
@@ -159,6 +159,17 @@ func (s *Server) assignmentJSON(id, me string) map[string]any {
 	return out
 }
 
+// decisionsSQL reads a pull page's decided submissions (%s: the ids), by primary key, every
+// column from idx_submissions_decision: the rows themselves (the answers first, in column
+// order) are read only for the rejected ones, whose answers go back (rejectedAnswers). The
+// unary + keeps SQLite off idx_submissions_enum, which walks every submission the enumerator
+// ever sent.
+const decisionsSQL = `SELECT s.id, s.uuid, s.status, s.review_note, s.reviewed_at,
+		COALESCE(d.uuid, '') AS dup_uuid
+	FROM submissions s INDEXED BY idx_submissions_decision
+	LEFT JOIN submissions d INDEXED BY idx_submissions_decision ON d.id = s.duplicate_of AND s.duplicate_of != ''
+	WHERE +s.enumerator = {:me} AND s.id IN (%s)`
+
 // decisionsJSON tells the enumerator what happened to their submissions ids, in that order;
 // a rejected one comes back with the supervisor's note and the full answers to correct.
 // Submissions of another enumerator are left out.
@@ -167,12 +178,6 @@ func (s *Server) decisionsJSON(ids []string, me string) ([]map[string]any, error
 		return nil, nil
 	}
 	params := dbx.Params{"me": me}
-	marks := make([]string, len(ids))
-	for i, id := range ids {
-		k := fmt.Sprintf("id%d", i)
-		params[k] = id
-		marks[i] = "{:" + k + "}"
-	}
 	var rows []struct {
 		ID         string `db:"id"`
 		UUID       string `db:"uuid"`
@@ -180,22 +185,22 @@ func (s *Server) decisionsJSON(ids []string, me string) ([]map[string]any, error
 		Note       string `db:"review_note"`
 		ReviewedAt string `db:"reviewed_at"`
 		DupUUID    string `db:"dup_uuid"`
-		Data       string `db:"data"`
-		PII        string `db:"pii"`
 	}
-	// The page's ids find the rows by primary key. The unary + keeps SQLite off
-	// idx_submissions_enum, which it otherwise prefers and which walks every submission the
-	// enumerator ever sent: a pull's cost then grew with the data, not with its page.
-	err := s.app.DB().NewQuery(`SELECT s.id, s.uuid, s.status, s.review_note, s.reviewed_at,
-			COALESCE(d.uuid, '') AS dup_uuid,
-			CASE WHEN s.status = 'rejected' THEN COALESCE(s.data, '') ELSE '' END AS data,
-			CASE WHEN s.status = 'rejected' THEN COALESCE(s.pii, '') ELSE '' END AS pii
-		FROM submissions s LEFT JOIN submissions d ON d.id = s.duplicate_of AND s.duplicate_of != ''
-		WHERE +s.enumerator = {:me} AND s.id IN (` + strings.Join(marks, ",") + `)`).Bind(params).All(&rows)
+	err := s.app.DB().NewQuery(fmt.Sprintf(decisionsSQL, bindList(params, "id", ids))).Bind(params).All(&rows)
 	if err != nil {
 		return nil, err
 	}
-	comments, err := s.decisionComments(ids) // hooks/console_review.go
+	var rejected []string
+	for _, r := range rows {
+		if r.Status == "rejected" {
+			rejected = append(rejected, r.ID)
+		}
+	}
+	answers, err := s.rejectedAnswers(rejected)
+	if err != nil {
+		return nil, err
+	}
+	comments, err := s.decisionComments(rejected) // hooks/console_review.go
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +211,7 @@ func (s *Server) decisionsJSON(ids []string, me string) ([]map[string]any, error
 			out["duplicate_of"] = r.DupUUID
 		}
 		if r.Status == "rejected" {
-			out["data"] = mergePII(json.RawMessage(orNull(r.Data)), json.RawMessage(orNull(r.PII)))
+			out["data"] = answers[r.ID]
 			out["comments"] = commentsOrEmpty(comments[r.ID])
 		}
 		byID[r.ID] = out
@@ -220,6 +225,30 @@ func (s *Server) decisionsJSON(ids []string, me string) ([]map[string]any, error
 	return list, nil
 }
 
+// rejectedAnswers reads the answers of rejected submissions, their personal data merged in
+// (for their own enumerator: decisionsJSON has checked), by id.
+func (s *Server) rejectedAnswers(ids []string) (map[string]map[string]any, error) {
+	out := make(map[string]map[string]any, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	p := dbx.Params{}
+	var rows []struct {
+		ID   string `db:"id"`
+		Data string `db:"data"`
+		PII  string `db:"pii"`
+	}
+	err := s.app.DB().NewQuery(`SELECT id, COALESCE(data, '') AS data, COALESCE(pii, '') AS pii
+		FROM submissions WHERE id IN (` + bindList(p, "r", ids) + `)`).Bind(p).All(&rows)
+	if err != nil {
+		return nil, fmt.Errorf("pull: rejected answers: %w", err)
+	}
+	for _, r := range rows {
+		out[r.ID] = mergePII(json.RawMessage(orNull(r.Data)), json.RawMessage(orNull(r.PII)))
+	}
+	return out, nil
+}
+
 func orNull(s string) string {
 	if s == "" {
 		return "null"
@@ -228,12 +257,9 @@ func orNull(s string) string {
 }
 
 // mergePII puts the sensitive answers back into the answers (for their own enumerator).
+// The result is a new map: the caller's values are not changed.
 func mergePII(data, pii any) map[string]any {
-	var d, p map[string]any
-	b, _ := json.Marshal(data)
-	json.Unmarshal(b, &d)
-	b, _ = json.Marshal(pii)
-	json.Unmarshal(b, &p)
+	d, p := answerMap(data), answerMap(pii)
 	if d == nil {
 		d = map[string]any{}
 	}
@@ -256,4 +282,27 @@ func mergePII(data, pii any) map[string]any {
 		}
 	}
 	return d
+}
+
+// answerMap decodes stored answers (raw JSON as a row or a record holds them, or values) into
+// a map of their own; nil when they are not a JSON object.
+func answerMap(v any) map[string]any {
+	var raw []byte
+	switch x := v.(type) {
+	case json.RawMessage:
+		raw = x
+	case types.JSONRaw:
+		raw = x
+	default:
+		b, err := json.Marshal(v) // a copy, so that merging never writes into the caller's map
+		if err != nil {
+			return nil
+		}
+		raw = b
+	}
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return nil
+	}
+	return m
 }

@@ -6,6 +6,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/pocketbase/dbx"
+
+	"fieldbase/hooks"
 )
 
 // pullAll pages through the feed from cursor and returns the last cursor and every page.
@@ -183,5 +187,28 @@ func TestPullNeverSkipsConcurrentChanges(t *testing.T) {
 	// the cursor is a number the device can send back; it only grows
 	if _, err := strconv.Atoi(cursor); err != nil {
 		t.Errorf("cursor %q", cursor)
+	}
+}
+
+// TestPullDecisionsReadTheIndex: a pull's decisions are read from idx_submissions_decision
+// alone (the rows, with ~2 KB of answers before the decision's columns, only for rejected
+// ones): a column added to the query and not to the index would make SQLite read every row.
+func TestPullDecisionsReadTheIndex(t *testing.T) {
+	s := newServer(t)
+	var plan []struct {
+		Detail string `db:"detail"`
+	}
+	sql := "EXPLAIN QUERY PLAN " + fmt.Sprintf(hooks.DecisionsSQL, "'a', 'b'")
+	if err := s.App.DB().NewQuery(sql).Bind(dbx.Params{"me": fx.enumA1}).All(&plan); err != nil {
+		t.Fatal(err)
+	}
+	covered := 0
+	for _, p := range plan {
+		if strings.Contains(p.Detail, "USING COVERING INDEX idx_submissions_decision") {
+			covered++
+		}
+	}
+	if covered != 2 {
+		t.Fatalf("plan (want both submissions read through the covering index): %+v", plan)
 	}
 }
