@@ -172,7 +172,7 @@ func (s *Server) displaceRecord(rec *core.Record) {
 // PSU with a GPS fix, and kept in _fieldbase_psu_points so that it never moves. ok is false
 // for a PSU without any fix (or no PSU).
 func (s *Server) psuPoint(formID string, psu int) (disclosure.Point, bool) {
-	p, made, ok := s.makePSUPoint(formID, psu)
+	p, made, ok := s.makePSUPoint(s.app.DB(), formID, psu)
 	if made {
 		s.keepPSUPoints(formID, []psuPointRow{{psu, p}})
 	}
@@ -180,12 +180,14 @@ func (s *Server) psuPoint(formID string, psu int) (disclosure.Point, bool) {
 }
 
 // makePSUPoint reads a PSU's kept point, or makes it (made: not kept yet) from the first
-// household stored in the PSU with a GPS fix.
-func (s *Server) makePSUPoint(formID string, psu int) (p disclosure.Point, made, ok bool) {
+// household stored in the PSU with a GPS fix, reading through db (an export's read
+// transaction: its points then come from its snapshot, and its reads from its own small page
+// cache rather than filling those of the server's idle connections).
+func (s *Server) makePSUPoint(db dbx.Builder, formID string, psu int) (p disclosure.Point, made, ok bool) {
 	if psu <= 0 {
 		return disclosure.Point{}, false, false
 	}
-	err := s.app.DB().NewQuery("SELECT lat, lon FROM _fieldbase_psu_points WHERE form_id = {:f} AND psu = {:p}").
+	err := db.NewQuery("SELECT lat, lon FROM _fieldbase_psu_points WHERE form_id = {:f} AND psu = {:p}").
 		Bind(dbx.Params{"f": formID, "p": psu}).Row(&p.Lat, &p.Lon)
 	if err == nil {
 		return p, false, true
@@ -195,7 +197,7 @@ func (s *Server) makePSUPoint(formID string, psu int) (p disclosure.Point, made,
 		Lon   float64 `db:"lon"`
 		Urban string  `db:"a_urban"`
 	}
-	err = s.app.DB().NewQuery(`SELECT lat, lon, a_urban FROM submissions
+	err = db.NewQuery(`SELECT lat, lon, a_urban FROM submissions
 		WHERE form_id = {:f} AND a_psu = {:p} AND (lat != 0 OR lon != 0) ORDER BY created, rowid LIMIT 1`).
 		Bind(dbx.Params{"f": formID, "p": psu}).One(&first)
 	if err != nil {
@@ -250,8 +252,8 @@ func (s *Server) newPSUPointBatch() *psuPointBatch {
 	return &psuPointBatch{s: s, pending: map[string][]psuPointRow{}}
 }
 
-func (b *psuPointBatch) of(formID string, psu int) (disclosure.Point, bool) {
-	p, made, ok := b.s.makePSUPoint(formID, psu)
+func (b *psuPointBatch) of(db dbx.Builder, formID string, psu int) (disclosure.Point, bool) {
+	p, made, ok := b.s.makePSUPoint(db, formID, psu)
 	if made {
 		b.mu.Lock()
 		b.pending[formID] = append(b.pending[formID], psuPointRow{psu, p})

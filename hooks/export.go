@@ -42,8 +42,9 @@ type ExportRequest struct {
 	Totals   func(map[string]int64)
 	Progress func(file string, rows int64, done bool)
 	// Displace, when set, gives the displaced point of a PSU: the households' recorded GPS
-	// is replaced by it (readers who may not see the recorded point, sync.md).
-	Displace func(formID string, psu int) (disclosure.Point, bool)
+	// is replaced by it (readers who may not see the recorded point, sync.md). It reads
+	// through db, the export's read transaction.
+	Displace func(db dbx.Builder, formID string, psu int) (disclosure.Point, bool)
 	// Displaced, when set with Displace, gives the displaced points already made for a
 	// survey, read in one query instead of one per PSU; Displace makes the others.
 	Displaced func(ctx context.Context, db dbx.Builder, formID string) map[int]disclosure.Point
@@ -218,7 +219,7 @@ func ExportMicrodata(ctx context.Context, app core.App, sv *form.Survey, req Exp
 	}
 	src := newExportSource(ctx, db, sv, req.Filter, cursor)
 	if req.Displace != nil {
-		src.displace = &displacedGPS{of: req.Displace, seen: map[psuKey][]byte{}}
+		src.displace = &displacedGPS{of: req.Displace, db: db, seen: map[psuKey][]byte{}}
 		if req.Displaced != nil {
 			src.displace.known(req.Filter.Survey, req.Displaced(ctx, db, req.Filter.Survey))
 		}
@@ -498,7 +499,8 @@ type psuKey struct {
 // displacedGPS is the displaced point of each PSU of one export, as the JSON answer written
 // instead of the recorded one (nil: the PSU has none, the answer is left out).
 type displacedGPS struct {
-	of   func(formID string, psu int) (disclosure.Point, bool)
+	of   func(db dbx.Builder, formID string, psu int) (disclosure.Point, bool)
+	db   dbx.Builder // the export's snapshot
 	seen map[psuKey][]byte
 }
 
@@ -508,7 +510,7 @@ func (d *displacedGPS) point(formID string, psu int) []byte {
 		return v
 	}
 	var v []byte
-	if p, ok := d.of(formID, psu); ok {
+	if p, ok := d.of(d.db, formID, psu); ok {
 		v = pointAnswer(p)
 	}
 	d.seen[k] = v

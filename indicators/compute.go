@@ -209,6 +209,7 @@ func (cb *codebook) index(code string) uint8 {
 	if cb.extra == nil {
 		cb.extra = map[string]uint8{}
 	}
+	code = strings.Clone(code) // kept: a substring would keep its row (keys.go)
 	cb.names = append(cb.names, code)
 	cb.extra[code] = uint8(len(cb.names))
 	return uint8(len(cb.names))

@@ -50,6 +50,7 @@ const maxResults = 64
 // those added and removed by Apply, and the PSUs that hold units.
 type level struct {
 	b      *estimate.Builder // shared along a snapshot's Apply lineage, under mu
+	keys   *keyArena         // the codes b keeps (keys.go), shared as b is
 	mu     *sync.Mutex
 	units  []int32 // live units per PSU
 	design *estimate.Design
@@ -111,8 +112,8 @@ func (c *Catalog) read(src Source, wantInd, wantDim []bool) (*Snapshot, error) {
 		}
 	}
 	newLevel := func(each func(func(string) error) error, inds []*Indicator) (*level, error) {
-		l := &level{b: estimate.NewBuilder(), mu: &sync.Mutex{}}
-		set, err := c.readLevel(each, inds, wantInd, s.codes, s.years, l.b, false, true)
+		l := &level{b: estimate.NewBuilder(), keys: &keyArena{}, mu: &sync.Mutex{}}
+		set, err := c.readLevel(each, inds, wantInd, s.codes, s.years, l.b, l.keys, false, true)
 		if err != nil {
 			return nil, err
 		}
@@ -161,7 +162,7 @@ func (s *Snapshot) Apply(removed, added Source) (*Snapshot, error) {
 		}
 		l.mu.Lock()
 		defer l.mu.Unlock()
-		nl := &level{b: l.b, mu: l.mu, units: append([]int32(nil), l.units...), sets: l.sets[:len(l.sets):len(l.sets)], rows: l.rows}
+		nl := &level{b: l.b, keys: l.keys, mu: l.mu, units: append([]int32(nil), l.units...), sets: l.sets[:len(l.sets):len(l.sets)], rows: l.rows}
 		if len(nl.sets) >= maxSets {
 			var err error
 			if nl.sets, err = compact(nl.sets); err != nil {
@@ -174,7 +175,7 @@ func (s *Snapshot) Apply(removed, added Source) (*Snapshot, error) {
 			if neg {
 				each = rm
 			}
-			set, err := s.c.readLevel(each, inds, s.wantInd, ns.codes, ns.years, nl.b, neg, false)
+			set, err := s.c.readLevel(each, inds, s.wantInd, ns.codes, ns.years, nl.b, nl.keys, neg, false)
 			if err != nil {
 				return nil, err
 			}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unsafe"
 
 	"fieldbase/estimate"
@@ -220,8 +221,14 @@ func (s *unitSet) add(acc *estimate.Accumulator, col *column, d1, d2 *packed, st
 // requested indicators of that level (level lists them in facts order).
 // Years count the rows' periods (down for removed rows, neg); hint keeps the
 // sizes for the next full read.
+// addYear counts n rows of an interview period (escaped as in the facts), once per run of
+// rows: the map stores the key of each assignment, and a substring would keep its row.
+func addYear(years map[string]int, period string, n int) {
+	years[strings.Clone(unescape(period))] += n
+}
+
 func (c *Catalog) readLevel(each func(func(string) error) error, level []*Indicator, wantInd []bool,
-	codes []*codebook, years map[string]int, b *estimate.Builder, neg, hint bool) (*unitSet, error) {
+	codes []*codebook, years map[string]int, b *estimate.Builder, keys *keyArena, neg, hint bool) (*unitSet, error) {
 	s := &unitSet{neg: neg, cols: make([]*column, len(c.Indicators)), code: make([]*packed, len(codes))}
 	guess := func(i int) int {
 		if !hint {
@@ -270,14 +277,21 @@ func (c *Catalog) readLevel(each func(func(string) error) error, level []*Indica
 		// Rows of one PSU usually come together: skip the map lookup.
 		if lastPSU < 0 || r.stratum != lastStratum || r.psu != lastPS {
 			lastStratum, lastPS = r.stratum, r.psu
-			lastPSU = b.PSU(unescape(r.stratum), unescape(r.psu))
+			// Copies: the Builder keeps a new PSU's codes, which must not keep the row.
+			known := b.NumPSUs()
+			stratum, psu := keys.keep(unescape(r.stratum)), keys.keep(unescape(r.psu))
+			lastPSU = b.PSU(stratum, psu)
+			if b.NumPSUs() == known { // not kept: a PSU seen before (and so its stratum)
+				keys.drop(psu)
+				keys.drop(stratum)
+			}
 		}
 		s.psu.push(int32(lastPSU))
 		// Count periods in runs: a map update per row would cost more than
 		// the rest of the row.
 		if r.period != lastPeriod {
 			if periodRun > 0 && lastPeriod != "" {
-				years[unescape(lastPeriod)] += sign * periodRun
+				addYear(years, lastPeriod, sign*periodRun)
 			}
 			lastPeriod, periodRun = r.period, 0
 		}
@@ -310,7 +324,7 @@ func (c *Catalog) readLevel(each func(func(string) error) error, level []*Indica
 		return nil, err
 	}
 	if periodRun > 0 && lastPeriod != "" {
-		years[unescape(lastPeriod)] += sign * periodRun
+		addYear(years, lastPeriod, sign*periodRun)
 	}
 	if stale > 0 {
 		return nil, &StaleError{Rows: stale, Sample: staleSample}
