@@ -110,7 +110,7 @@ const (
 var cloneKeep = []string{
 	"idx_submissions_seq", "idx_submissions_uuid", "idx_submissions_key", "idx_submissions_status",
 	"idx_submissions_team_status", "idx_submissions_enum", "idx_submissions_team_psu", "idx_submissions_psu",
-	"idx_submissions_facts", "idx_members_submission", "idx_members_status", "idx_members_facts",
+	"idx_submissions_facts", "idx_members_submission", "idx_members_facts",
 	"idx_emigrants_submission", "idx_emigrants_status",
 }
 
