@@ -7,6 +7,7 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
 
 	"fieldbase/design"
 	"fieldbase/ingest"
@@ -83,7 +84,17 @@ func recordOf(col *core.Collection, row map[string]any) (*core.Record, error) {
 	rec := core.NewRecord(col)
 	for _, f := range col.Fields {
 		name := f.GetName()
-		v, err := f.PrepareValue(rec, row[name])
+		raw := row[name]
+		if _, ok := f.(*core.JSONField); ok {
+			// PocketBase keeps a string that is JSON as it is, after decoding it whole to
+			// check (a fifth of recordOf, for the answers); json.Valid checks it without
+			// building it, and the JSON columns a push writes are JSON by construction
+			// (ingest.jsonText). Anything else takes PocketBase's own path.
+			if str, ok := raw.(string); ok && str != "" && (str[0] == '{' || str[0] == '[') && json.Valid([]byte(str)) {
+				raw = types.JSONRaw(str)
+			}
+		}
+		v, err := f.PrepareValue(rec, raw)
 		if err != nil {
 			return nil, fmt.Errorf("field %s: %w", name, err)
 		}

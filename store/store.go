@@ -68,6 +68,8 @@ func Open(ctx context.Context, writer, reader *sql.DB) (*Store, error) {
 			ORDER BY enumerator = ? DESC LIMIT 1`},
 		// Candidates for a probable duplicate: same PSU and either the same dwelling or a GPS
 		// point inside a box around the new one (dedup.Compare then measures the distance).
+		// idx_submissions_key holds status, dwelling, lat and lon: only a household that
+		// passes is read from the table.
 		{&s.ws.inPSU, `SELECT id, uuid, a_dwelling, lat, lon, gps_accuracy, head_key, roster_sig, enumerator, team FROM submissions
 			WHERE form_id = ? AND a_psu = ? AND status NOT IN ('rejected','duplicate','superseded')
 			AND (a_dwelling = ? OR (lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?)) LIMIT 500`},

@@ -67,7 +67,7 @@ func (in *Instance) envelope(s *form.Survey, deviceID string) (env, data map[str
 	}
 	data = map[string]any{}
 	t := treeOf(s)
-	if err := t.fill(in.root, nil, data, "/"+root); err != nil {
+	if err := t.fill(in.root, nil, data, &elemPath{name: root}); err != nil {
 		return nil, nil, err
 	}
 	if a := t.audit; a != nil && in.Audit != "" {
@@ -131,9 +131,24 @@ func treeOf(s *form.Survey) *tree {
 	return v.(*tree)
 }
 
+// elemPath is where fill is in the instance, written out only for an error message (one
+// string per element was a tenth of Read).
+type elemPath struct {
+	up   *elemPath
+	name string
+}
+
+func (p *elemPath) String() string {
+	if p == nil {
+		return ""
+	}
+	return p.up.String() + "/" + p.name
+}
+
 // fill copies the answers under n (whose row is parent: nil for the root) into data, the
 // answers object of the level (the household, or a row of the enclosing repeat).
-func (t *tree) fill(n *node, parent *form.Field, data map[string]any, path string) error {
+func (t *tree) fill(n *node, parent *form.Field, data map[string]any, path *elemPath) error {
+	kids := t.kids[parent]
 	for _, k := range n.kids {
 		if k.template {
 			continue
@@ -141,19 +156,18 @@ func (t *tree) fill(n *node, parent *form.Field, data map[string]any, path strin
 		if parent == nil && k.name == "meta" {
 			continue
 		}
-		f := t.kids[parent][k.name]
+		f := kids[k.name]
 		if f == nil {
 			return bad("%s/%s is not a question of survey %s version %s: the form on the device is not the one served here; download it again", path, k.name, t.s.FormID, Version(t.s))
 		}
-		p := path + "/" + k.name
 		switch f.Type {
 		case "group":
-			if err := t.fill(k, f, data, p); err != nil {
+			if err := t.fill(k, f, data, &elemPath{path, k.name}); err != nil {
 				return err
 			}
 		case "repeat":
 			row := map[string]any{}
-			if err := t.fill(k, f, row, p); err != nil {
+			if err := t.fill(k, f, row, &elemPath{path, k.name}); err != nil {
 				return err
 			}
 			rows, _ := data[f.Key].([]any)
@@ -161,7 +175,7 @@ func (t *tree) fill(n *node, parent *form.Field, data map[string]any, path strin
 		case "note":
 		default:
 			if len(k.kids) > 0 {
-				return bad("%s has elements inside; a %s answer is text", p, f.Type)
+				return bad("%s/%s has elements inside; a %s answer is text", path, k.name, f.Type)
 			}
 			if k.text == "" {
 				continue

@@ -207,3 +207,27 @@ func BenchmarkParse(b *testing.B) {
 		}
 	})
 }
+
+// TestReadNamesTheUnknownElement: an element that is not a question is named by its path.
+func TestReadNamesTheUnknownElement(t *testing.T) {
+	s := mhs(t)
+	engine, err := os.ReadFile("testdata/mhs_engine_instance.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ from, to, want string }{
+		{"<b_age>", "<b_agex>1</b_agex><b_age>", "/data/members/b_agex is not a question of survey mhs"},
+		{"<a_psu>", "<zz/><a_psu>", "/data/zz is not a question of survey mhs"},
+		{"<b_age>", "<b_age><x/></b_age><b_age>", "/data/members/b_age has elements inside; a integer answer is text"},
+	} {
+		doc := strings.Replace(string(engine), c.from, c.to, 1)
+		in, err := Parse([]byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = in.Read(s, "")
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v (want %q)", c.to, err, c.want)
+		}
+	}
+}
