@@ -182,13 +182,27 @@ type Tx struct {
 	// them (see commitGroup), so what fails is undone alone.
 	careful bool
 	retry   bool // set in the fast run when something failed: run the group again carefully
+
+	stmts map[*sql.Stmt]*sql.Stmt // see stmt
 }
 
 // errRetry ends the fast run of a group: it wraps ErrTxLost so that every caller stops
 // writing at once, as it would if the database had ended the transaction.
 var errRetry = fmt.Errorf("%w: a write failed in the fast run; the group runs again with savepoints", ErrTxLost)
 
-func (t *Tx) stmt(ctx context.Context, st *sql.Stmt) *sql.Stmt { return t.tx.StmtContext(ctx, st) }
+// stmt is st bound to the transaction, once per transaction: database/sql makes a new
+// transaction-specific statement (and a dependency to close at the end) on every call.
+func (t *Tx) stmt(ctx context.Context, st *sql.Stmt) *sql.Stmt {
+	if ts, ok := t.stmts[st]; ok {
+		return ts
+	}
+	if t.stmts == nil {
+		t.stmts = make(map[*sql.Stmt]*sql.Stmt, 16)
+	}
+	ts := t.tx.StmtContext(ctx, st)
+	t.stmts[st] = ts
+	return ts
+}
 
 // Savepoint runs fn so that what it wrote is undone when it fails, and only that: the rest
 // of the transaction stays. It returns fn's error, or ErrTxLost (wrapped) when the database
