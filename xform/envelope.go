@@ -65,7 +65,7 @@ func (in *Instance) envelope(s *form.Survey, deviceID string) (env, data map[str
 	if in.Root != root {
 		return nil, nil, bad("the submission's root element is <%s>, not <%s>: it is not an instance of an XForm served here", in.Root, root)
 	}
-	data = map[string]any{}
+	data = make(map[string]any, 2*len(in.root.kids)) // groups add their questions: room for them, no rehash
 	t := treeOf(s)
 	if err := t.fill(in.root, nil, data, &elemPath{name: root}); err != nil {
 		return nil, nil, err
@@ -166,7 +166,7 @@ func (t *tree) fill(n *node, parent *form.Field, data map[string]any, path *elem
 				return err
 			}
 		case "repeat":
-			row := map[string]any{}
+			row := make(map[string]any, len(k.kids))
 			if err := t.fill(k, f, row, &elemPath{path, k.name}); err != nil {
 				return err
 			}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"fieldbase/form"
 	"fieldbase/synth"
 )
 
@@ -228,6 +229,31 @@ func TestReadNamesTheUnknownElement(t *testing.T) {
 		_, _, err = in.Read(s, "")
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v (want %q)", c.to, err, c.want)
+		}
+	}
+}
+
+// BenchmarkRead: the engine's household parsed and read for ingest (Parse, then Read).
+func BenchmarkRead(b *testing.B) {
+	js, err := os.ReadFile("../schemas/mhs.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := form.Load(js)
+	if err != nil {
+		b.Fatal(err)
+	}
+	doc, err := os.ReadFile("testdata/mhs_engine_instance.xml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		in, err := Parse(doc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := in.Read(s, "collect:x"); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
