@@ -184,6 +184,7 @@ type Tx struct {
 	retry   bool // set in the fast run when something failed: run the group again carefully
 
 	stmts map[*sql.Stmt]*sql.Stmt // see stmt
+	seq   int64                   // the last SubmissionChangeSeq value given out (NextSubmissionSeq)
 }
 
 // errRetry ends the fast run of a group: it wraps ErrTxLost so that every caller stops

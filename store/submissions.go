@@ -127,13 +127,19 @@ func (t *Tx) Supersedable(ctx context.Context, uuid string) (id, status, enumera
 	return id, status, enumerator, true, nil
 }
 
-// NextSubmissionSeq allocates the next SubmissionChangeSeq value.
+// NextSubmissionSeq allocates the next SubmissionChangeSeq value. It is read from the table
+// once per transaction and counted on from there: the transaction holds the only writer
+// connection, so no other write takes a value meanwhile (a household rolled back to its
+// savepoint leaves a gap, which readers of the sequence do not mind).
 func (t *Tx) NextSubmissionSeq(ctx context.Context) (int64, error) {
-	var seq int64
-	if err := t.stmt(ctx, t.s.ws.nextSubmSeq).QueryRowContext(ctx).Scan(&seq); err != nil {
-		return 0, fmt.Errorf("store: next submission seq: %w", err)
+	if t.seq == 0 {
+		if err := t.stmt(ctx, t.s.ws.nextSubmSeq).QueryRowContext(ctx).Scan(&t.seq); err != nil {
+			return 0, fmt.Errorf("store: next submission seq: %w", err)
+		}
+		return t.seq, nil
 	}
-	return seq, nil
+	t.seq++
+	return t.seq, nil
 }
 
 // Supersede marks submission old and its rows superseded by record by, at time ts, with a
