@@ -19,6 +19,9 @@ import (
 //     minutes, each with the cache it filled): a reader's is 8 MB, the one writer's 32 MB (its
 //     hot index pages make pushes faster); FIELDBASE_SQLITE_CACHE_MB sets the readers'.
 //     A page a reader does not find is read from the operating system's file cache.
+//     Resident, a full cache is about twice its size: the SQLite driver's allocator
+//     (modernc.org/memory) puts each 4 KiB page with its header in an 8 KiB slot (a reader's
+//     ~15 MB, the writer's ~60 MB; docs/performance.md, "Peak RSS of the export").
 
 // defaultMemoryLimit is the soft limit of Go's heap when GOMEMLIMIT is not set.
 const defaultMemoryLimit = 320 << 20

@@ -700,9 +700,12 @@ func (b *Bench) readSide(ctx context.Context, c *client, acc *accounts, tokens [
 		var expS, peaks, expCPU []float64
 		for r := 0; r < opt.Runs; r++ {
 			b.notePeak(true)
+			atStart, _ := readRSS(b.srvA.pid())
+			watch := watchRSS(b.srvA.pid())
 			t0, cpu0 := time.Now(), b.srvA.cpu()
 			status, n, err := c.stream(ctx, "/api/export/microdata?survey=mhs", acc.Analyst.Token)
 			d := time.Since(t0)
+			b.logf("export run %d: server RSS at the start %s, at its highest sample %s", r+1, atStart, watch())
 			expCPU = append(expCPU, (b.srvA.cpu() - cpu0).Seconds())
 			if err != nil {
 				return err

@@ -13,6 +13,7 @@ import (
 // serving until it stops: `FIELDBASE_CPUPROFILE=/tmp/fb fieldbase bench --quick`, then
 // `go tool pprof -top fieldbase /tmp/fb-PID.pprof` with the PID of server A in the bench log.
 func (s *Server) bindProfile() {
+	startMemTrace()
 	prefix := os.Getenv("FIELDBASE_CPUPROFILE")
 	if prefix == "" {
 		return
