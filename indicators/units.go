@@ -216,17 +216,17 @@ func (s *unitSet) add(acc *estimate.Accumulator, col *column, d1, d2 *packed, st
 	}
 }
 
-// readLevel decodes every facts row of one unit level: the PSUs of all rows
-// (numbered by b), codes of the requested dimensions, and the entries of the
-// requested indicators of that level (level lists them in facts order).
-// Years count the rows' periods (down for removed rows, neg); hint keeps the
-// sizes for the next full read.
 // addYear counts n rows of an interview period (escaped as in the facts), once per run of
 // rows: the map stores the key of each assignment, and a substring would keep its row.
 func addYear(years map[string]int, period string, n int) {
 	years[strings.Clone(unescape(period))] += n
 }
 
+// readLevel decodes every facts row of one unit level: the PSUs of all rows
+// (numbered by b), codes of the requested dimensions, and the entries of the
+// requested indicators of that level (level lists them in facts order).
+// Years count the rows' periods (down for removed rows, neg); hint keeps the
+// sizes for the next full read; keys holds the codes b keeps (keys.go).
 func (c *Catalog) readLevel(each func(func(string) error) error, level []*Indicator, wantInd []bool,
 	codes []*codebook, years map[string]int, b *estimate.Builder, keys *keyArena, neg, hint bool) (*unitSet, error) {
 	s := &unitSet{neg: neg, cols: make([]*column, len(c.Indicators)), code: make([]*packed, len(codes))}
