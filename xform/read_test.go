@@ -22,16 +22,7 @@ func TestReadIsEnvelopeRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	docs := [][]byte{engine}
-	err = synth.Generate(synth.Options{Households: 300, Seed: 5, InvalidRate: 0.2, Enumerators: 3}, func(it synth.Item) error {
-		b, _ := json.Marshal(it.Envelope)
-		var env map[string]any
-		json.Unmarshal(b, &env)
-		docs = append(docs, InstanceXML(s, env))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	docs = append(docs, synthInstances(t, s, 300, 5)...)
 	odd := string(engine)
 	for _, r := range [][2]string{
 		{"<a_psu>121</a_psu>", "<a_psu>12x</a_psu>"},                         // not a number: text for the validator
@@ -89,4 +80,21 @@ func TestReadIsEnvelopeRead(t *testing.T) {
 	if refusals != 4 {
 		t.Errorf("%d refusals; want the id that is not a UUID and the missing one refused for both devices", refusals)
 	}
+}
+
+// synthInstances is n synthetic households (a fifth of them invalid) as Collect's XML of s.
+func synthInstances(t *testing.T, s *form.Survey, n int, seed int64) [][]byte {
+	t.Helper()
+	var docs [][]byte
+	err := synth.Generate(synth.Options{Households: n, Seed: seed, InvalidRate: 0.2, Enumerators: 3}, func(it synth.Item) error {
+		b, _ := json.Marshal(it.Envelope)
+		var env map[string]any
+		json.Unmarshal(b, &env)
+		docs = append(docs, InstanceXML(s, env))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return docs
 }

@@ -1,7 +1,6 @@
 package xform
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -10,7 +9,6 @@ import (
 	"testing"
 
 	"fieldbase/form"
-	"fieldbase/synth"
 )
 
 // sameTree says where two parsed trees differ ("" when they do not).
@@ -73,16 +71,7 @@ func TestScanReadsWhatCollectSends(t *testing.T) {
 		[]byte(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + string(engine) + "\n"),
 		[]byte(`<?xml version='1.0' encoding='utf-8' standalone='yes' ?>` + string(engine)),
 	}
-	err = synth.Generate(synth.Options{Households: 200, Seed: 9, InvalidRate: 0.2, Enumerators: 3}, func(it synth.Item) error {
-		b, _ := json.Marshal(it.Envelope)
-		var env map[string]any
-		json.Unmarshal(b, &env)
-		docs = append(docs, InstanceXML(s, env))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	docs = append(docs, synthInstances(t, s, 200, 9)...)
 	for i, doc := range docs {
 		if !scanAgrees(t, doc) {
 			t.Errorf("instance %d is left to encoding/xml: %.300q", i, doc)
