@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"strconv"
 	"time"
 )
 
@@ -45,16 +44,8 @@ func readRSS(pid int) (rssSample, bool) {
 		return rssSample{}, false
 	}
 	get := func(key string) float64 {
-		i := bytes.Index(b, []byte("\n"+key+":"))
-		if i < 0 {
-			return 0
-		}
-		f := bytes.Fields(b[i+len(key)+2:])
-		if len(f) == 0 {
-			return 0
-		}
-		kb, _ := strconv.ParseFloat(string(f[0]), 64)
-		return kb / 1024
+		mb, _ := parseStatusMB(bytes.NewReader(b), key) // a line it cannot read counts 0
+		return mb
 	}
 	return rssSample{rss: get("VmRSS"), anon: get("RssAnon"), file: get("RssFile") + get("RssShmem")}, true
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"fieldbase/dedup"
@@ -91,10 +92,7 @@ func (s *Store) push(ctx context.Context, c Caller, items []item) (outs []Outcom
 	// transaction reads anyway: no read of its own on the pool for each new household. One
 	// that does not reach the transaction (refused by prepare or by the quota) is looked up
 	// below, so a resend is answered `exists` whatever else has changed since.
-	early := false
-	for _, it := range items {
-		early = early || it.read == nil
-	}
+	early := slices.ContainsFunc(items, func(it item) bool { return it.read == nil })
 	var known map[string]store.Stored
 	if early {
 		var kerr error

@@ -141,12 +141,14 @@ func firstLine(q string) string {
 
 // Close releases the prepared statements.
 func (s *Store) Close() {
-	for _, st := range append(append([]*sql.Stmt{s.ws.byUUID, s.ws.byContent, s.ws.inPSU, s.ws.supersedable, s.ws.uuidOf,
+	all := []*sql.Stmt{s.ws.byUUID, s.ws.byContent, s.ws.inPSU, s.ws.supersedable, s.ws.uuidOf,
 		s.ws.insertSubmission, s.ws.insertReview,
 		s.ws.supersedeSubmission, s.ws.supersedeMembers, s.ws.supersedeEmigrants, s.ws.nextSubmSeq,
 		s.ws.itemSP.begin, s.ws.itemSP.release, s.ws.itemSP.rollbackTo,
-		s.ws.writeSP.begin, s.ws.writeSP.release, s.ws.writeSP.rollbackTo, s.rs.byUUID, s.rs.uuidOf, s.rs.assignment, s.rs.byRawHash},
-		s.ws.insertMembers[:]...), s.ws.insertEmigrants[:]...) {
+		s.ws.writeSP.begin, s.ws.writeSP.release, s.ws.writeSP.rollbackTo, s.rs.byUUID, s.rs.uuidOf, s.rs.assignment, s.rs.byRawHash}
+	all = append(all, s.ws.insertMembers[:]...)
+	all = append(all, s.ws.insertEmigrants[:]...)
+	for _, st := range all {
 		if st != nil {
 			st.Close()
 		}
