@@ -100,6 +100,52 @@ func TestPushSavepointPerHousehold(t *testing.T) {
 	}
 }
 
+// A constraint that fails in the middle of a household's members (the 4th row of one
+// multi-row INSERT, here a unique index made for the test) undoes the whole household: the
+// rows the statement wrote before the failing one go too (the INSERTs are OR FAIL, which
+// keeps them until the household's savepoint is rolled back), and the other households of
+// the request are stored with all their members.
+func TestPushConstraintMidRosterLeavesNoRows(t *testing.T) {
+	s := newServer(t)
+	var small, big []map[string]any
+	for _, h := range households(t, 40, 17) {
+		rows, _ := h["data"].(map[string]any)["members"].([]any)
+		switch n := len(rows); {
+		case n >= 1 && n <= 3 && len(small) < 2:
+			small = append(small, h)
+		case n >= 5 && len(big) < 1:
+			big = append(big, h)
+		}
+	}
+	if len(small) < 2 || len(big) < 1 {
+		t.Fatalf("synth gave %d households of <= 3 members and %d of >= 5", len(small), len(big))
+	}
+	if _, err := s.App.NonconcurrentDB().NewQuery("CREATE UNIQUE INDEX test_at_most_3 ON members (submission, MIN(line, 3))").Execute(); err != nil {
+		t.Fatal(err)
+	}
+	code, body := s.do("POST", "/api/sync/push", "enumA1", push(small[0], big[0], small[1]))
+	if code != 200 {
+		t.Fatalf("push: %d %v", code, body)
+	}
+	rs := results(t, body)
+	if rs[0]["outcome"] != "created" || rs[2]["outcome"] != "created" || rs[1]["outcome"] != "refused" {
+		t.Fatalf("outcomes: %v / %v / %v", rs[0], rs[1], rs[2])
+	}
+	bad := big[0]["id"].(string)
+	if n := count(t, s, "submissions", fmt.Sprintf("uuid = '%s'", bad)); n != 0 {
+		t.Fatalf("failed household left %d submission rows", n)
+	}
+	if n := count(t, s, "members", "submission NOT IN (SELECT id FROM submissions)"); n != 0 {
+		t.Fatalf("failed household left %d member rows", n)
+	}
+	for _, h := range small {
+		want := len(h["data"].(map[string]any)["members"].([]any))
+		if n := count(t, s, "members", fmt.Sprintf("submission = (SELECT id FROM submissions WHERE uuid = '%s')", h["id"])); n != want {
+			t.Errorf("%s: %d members stored, want %d", h["id"], n, want)
+		}
+	}
+}
+
 // A database fault while looking up the survey is the server's, not the device's: the item
 // is refused with "send it again", never "unknown survey".
 func TestPushDatabaseFaultIsNotUnknownSurvey(t *testing.T) {
