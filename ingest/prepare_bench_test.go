@@ -25,6 +25,24 @@ func (o oneSurvey) Find(formID string, version int) (*Survey, bool, error) {
 	return nil, false, nil
 }
 
+// mhsStore is a Store without a database for the shipped mhs survey, with its indicator
+// catalog's facts and real keyed digests: what prepare needs.
+func mhsStore(tb testing.TB) (*Store, *form.Survey) {
+	f, err := form.Load(schemas.MHS)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cat, err := indicators.LoadPooled(schemas.Indicators, f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	keys, err := disclosure.New([]byte("bench secret of thirty-two bytes"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &Store{Surveys: oneSurvey{NewSurvey("sv1", f)}, Keys: keys, Facts: cat.Facts}, f
+}
+
 // BenchmarkOpenRosaPrepare is the Go work of one OpenRosa household outside the database:
 // the instance parsed and read (xform), then prepared for the store (validation, content
 // hash, dedup summary, indicator facts, JSON, roster rows) with the deployment's keys, as
@@ -32,21 +50,10 @@ func (o oneSurvey) Find(formID string, version int) (*Survey, bool, error) {
 //
 //	go test ./ingest -run '^$' -bench OpenRosaPrepare -benchmem
 func BenchmarkOpenRosaPrepare(b *testing.B) {
-	f, err := form.Load(schemas.MHS)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cat, err := indicators.LoadPooled(schemas.Indicators, f)
-	if err != nil {
-		b.Fatal(err)
-	}
-	keys, err := disclosure.New([]byte("bench secret of thirty-two bytes"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := &Store{Surveys: oneSurvey{NewSurvey("sv1", f)}, Keys: keys, Facts: cat.Facts}
+	s, f := mhsStore(b)
+	keys := s.Keys
 	var docs [][]byte
-	err = synth.Generate(synth.Options{Households: 500, Seed: 13, Enumerators: 8, Today: time.Now()}, func(it synth.Item) error {
+	err := synth.Generate(synth.Options{Households: 500, Seed: 13, Enumerators: 8, Today: time.Now()}, func(it synth.Item) error {
 		docs = append(docs, xform.InstanceXML(f, it.Envelope))
 		return nil
 	})
