@@ -13,10 +13,10 @@ import (
 )
 
 // TestJSONTextWithIsJSONText: the household's stored data and pii JSON, with the roster
-// rows' texts copied in, are jsonText's bytes for 300 synthetic households (invalid ones
-// included) pushed as JSON and as OpenRosa instances; and for answers where a row cannot be
-// copied (not a map, a NaN that makes the whole object "null", rows and texts that differ
-// in number).
+// rows' texts copied in, are jsonText's bytes (and valid JSON, as are its problems) for 300
+// synthetic households (invalid ones included) pushed as JSON and as OpenRosa instances;
+// and for answers where a row cannot be copied (not a map, a NaN that makes the whole
+// object "null", rows and texts that differ in number).
 func TestJSONTextWithIsJSONText(t *testing.T) {
 	s, f := mhsStore(t)
 	c := Caller{UserID: "u1", TeamID: "t1"}
@@ -31,6 +31,12 @@ func TestJSONTextWithIsJSONText(t *testing.T) {
 		}
 		if len(r.members) > 0 {
 			withRows++
+		}
+		// What the record events take as JSON without checking it (Written.Row).
+		for _, text := range []string{r.dataJSON, r.piiJSON, jsonText(r.errors), jsonText(r.warnings), jsonText(r.flags)} {
+			if !json.Valid([]byte(text)) {
+				t.Fatalf("%s: not valid JSON: %s", name, text)
+			}
 		}
 	}
 	err := synth.Generate(synth.Options{Households: 300, Seed: 9, InvalidRate: 0.2, Today: time.Now()}, func(it synth.Item) error {
