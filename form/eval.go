@@ -14,7 +14,7 @@ import (
 type evalCtx struct {
 	st     *vstate
 	m      mapSource
-	ans    *Answers // m with its repeats' rows looked up once (EvalIn), or nil
+	ans    *Answers           // m with its repeats' rows looked up once (EvalIn), or nil
 	row    int                // current row of the expression's repeat
 	preds  [maxPredLevels]int // row being tested by each [] filter level
 	dot    Value              // the answer a constraint is checking
