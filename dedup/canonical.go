@@ -21,10 +21,19 @@ import (
 // value (see canonNumber), arrays in their order, strings exactly as given.
 // A nil map gives "{}" so that an empty and a missing answers object agree.
 func Canonical(data map[string]any) []byte {
-	var b bytes.Buffer
 	if data == nil {
 		return []byte("{}")
 	}
+	if b, ok := appendCanonical(nil, data, 0); ok {
+		return b
+	}
+	return canonicalSlow(data)
+}
+
+// canonicalSlow is Canonical by writeValue alone, which every kind of value goes through
+// (appendCanonical is its fast path for the kinds answers are made of).
+func canonicalSlow(data map[string]any) []byte {
+	var b bytes.Buffer
 	writeValue(&b, data, 0)
 	return b.Bytes()
 }

@@ -31,8 +31,9 @@ func HeadKeyWith(k Keyed, name string) string {
 
 // ContentHashWith is the stored content hash of an answers object: the keyed digest of
 // Canonical(data).
-func ContentHashWith(k Keyed, data map[string]any) string {
-	return k.Digest(purposeContent, Canonical(data))
+func ContentHashWith(k Keyed, data map[string]any) (hash string) {
+	withCanonical(data, func(b []byte) { hash = k.Digest(purposeContent, b) })
+	return hash
 }
 
 // RawHashWith is the stored hash of a pushed item's exact bytes (surrounding white space

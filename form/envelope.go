@@ -119,6 +119,17 @@ func ReadEnvelope(raw []byte) (*Read, *Refusal) {
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return refuse("", "type", "item is not valid JSON: "+err.Error())
 	}
+	return ReadEnvelopeMap(m)
+}
+
+// ReadEnvelopeMap is ReadEnvelope for an item already decoded as JSON decodes it (values
+// of JSON's types: string, float64, bool, nil, []any, map[string]any; strings valid
+// UTF-8): the same checks and the same Read, without writing it as JSON to read it back
+// (OpenRosa: xform.Instance.Read). m's data object is used as RawData.
+func ReadEnvelopeMap(m map[string]any) (*Read, *Refusal) {
+	refuse := func(path, rule, msg string) (*Read, *Refusal) {
+		return nil, &Refusal{Problem: Problem{Path: path, Rule: rule, Message: msg}}
+	}
 	id, ok := m["id"].(string)
 	if !ok || id == "" {
 		return refuse("id", "required", "id is missing: every submission needs the UUID made on the device")

@@ -14,6 +14,7 @@ import (
 type evalCtx struct {
 	st     *vstate
 	m      mapSource
+	ans    *Answers           // m with its repeats' rows looked up once (EvalIn), or nil
 	row    int                // current row of the expression's repeat
 	preds  [maxPredLevels]int // row being tested by each [] filter level
 	dot    Value              // the answer a constraint is checking
@@ -54,6 +55,9 @@ func (c *evalCtx) get(f *Field, row int) Value {
 		}
 		return sl.v
 	}
+	if c.ans != nil && f.repeat != nil {
+		return rowValue(f, c.ans.rowsOf(f.repeat), row)
+	}
 	return c.m.get(f, row)
 }
 
@@ -64,6 +68,9 @@ func (c *evalCtx) rows(rep *Field) int {
 			c.unsure = true
 		}
 		return r.n
+	}
+	if c.ans != nil {
+		return rowCount(c.ans.rowsOf(rep))
 	}
 	return c.m.rows(rep)
 }
@@ -282,7 +289,12 @@ func (m mapSource) get(f *Field, row int) Value {
 	if f.repeat == nil {
 		return anyValue(f, m[f.Name])
 	}
-	switch rows := m[f.repeat.Name].(type) {
+	return rowValue(f, m[f.repeat.Name], row)
+}
+
+// rowValue is the answer to f in row of a repeat's stored rows.
+func rowValue(f *Field, v any, row int) Value {
+	switch rows := v.(type) {
 	case []any:
 		if row >= 0 && row < len(rows) {
 			r, _ := rows[row].(map[string]any)
@@ -296,8 +308,11 @@ func (m mapSource) get(f *Field, row int) Value {
 	return Value{}
 }
 
-func (m mapSource) rows(rep *Field) int {
-	switch rows := m[rep.Name].(type) {
+func (m mapSource) rows(rep *Field) int { return rowCount(m[rep.Name]) }
+
+// rowCount is the number of a repeat's stored rows.
+func rowCount(v any) int {
+	switch rows := v.(type) {
 	case []any:
 		return len(rows)
 	case []map[string]any:

@@ -36,6 +36,7 @@ func (s *Server) openrosaRoutes(r *router.Router[*core.RequestEvent]) {
 		// The submission reads its body under its own limits and answers an OpenRosaResponse
 		// (PocketBase's limit would answer JSON, which Collect cannot show).
 		g.Unbind(apis.DefaultBodyLimitMiddlewareId)
+		g.BindFunc(orRequestLog)
 		g.GET("/formList", s.orFormList)
 		g.HEAD("/formList", s.orFormList)
 		g.GET("/forms/{form}/{version}/form.xml", s.orFormXML)

@@ -43,16 +43,17 @@ func (c *Catalog) Facts(sv *form.Survey, data map[string]any) (household string,
 	}
 	var w factsWriter
 	w.buf = make([]byte, 0, 256)
+	a := form.NewAnswers(data) // the rows of the person repeat looked up once
 
-	stratum := c.stratum.Eval(data, 0).String()
-	psu := c.psu.Eval(data, 0).String()
-	weight, wok := c.weight.Eval(data, 0).Float()
+	stratum := c.stratum.EvalIn(a, 0).String()
+	psu := c.psu.EvalIn(a, 0).String()
+	weight, wok := c.weight.EvalIn(a, 0).Float()
 	wok = wok && weight > 0 && !math.IsInf(weight, 0)
 	var period string
 	if c.period != nil {
-		period = c.period.Eval(data, 0).String()
+		period = c.period.EvalIn(a, 0).String()
 	}
-	responding := c.responding == nil || c.responding.Eval(data, 0).Bool()
+	responding := c.responding == nil || c.responding.EvalIn(a, 0).Bool()
 	// Indicator entries need a usable weight; without one the household
 	// stays in the design (its PSU) but in no population.
 	withEntries := responding && wok
@@ -60,7 +61,7 @@ func (c *Catalog) Facts(sv *form.Survey, data map[string]any) (household string,
 	hhCodes := make([]string, len(c.Dimensions))
 	for i, d := range c.Dimensions {
 		if d.household != nil {
-			hhCodes[i] = d.household.Eval(data, 0).String()
+			hhCodes[i] = d.household.EvalIn(a, 0).String()
 		}
 	}
 
@@ -74,7 +75,7 @@ func (c *Catalog) Facts(sv *form.Survey, data map[string]any) (household string,
 	w.buf = append(w.buf, '|')
 	if withEntries {
 		for _, in := range c.hhInds {
-			w.entry(in, data, 0, weight)
+			w.entry(in, a, 0, weight)
 		}
 	}
 	household = string(w.buf)
@@ -92,7 +93,7 @@ func (c *Catalog) Facts(sv *form.Survey, data map[string]any) (household string,
 				w.buf = append(w.buf, ',')
 			}
 			if d.person != nil {
-				w.text(d.person.Eval(data, row).String())
+				w.text(d.person.EvalIn(a, row).String())
 			} else {
 				w.text(hhCodes[i])
 			}
@@ -100,7 +101,7 @@ func (c *Catalog) Facts(sv *form.Survey, data map[string]any) (household string,
 		w.buf = append(w.buf, '|')
 		if withEntries {
 			for _, in := range c.personInds {
-				w.entry(in, data, row, weight)
+				w.entry(in, a, row, weight)
 			}
 		}
 		members[row] = string(w.buf)
@@ -144,11 +145,11 @@ func (w *factsWriter) header(prefix, stratum, psu string, weight float64, wok bo
 // population. A unit whose y, x or weight is not a finite number (an
 // answer missing from an approved but invalid submission) is left out of
 // the population rather than counted as 0.
-func (w *factsWriter) entry(in *Indicator, data map[string]any, row int, weight float64) {
-	if in.population == nil || !in.population.Eval(data, row).Bool() {
+func (w *factsWriter) entry(in *Indicator, a *form.Answers, row int, weight float64) {
+	if in.population == nil || !in.population.EvalIn(a, row).Bool() {
 		return
 	}
-	yv := in.numerator.Eval(data, row)
+	yv := in.numerator.EvalIn(a, row)
 	var y float64
 	switch {
 	case in.boolean():
@@ -164,13 +165,13 @@ func (w *factsWriter) entry(in *Indicator, data map[string]any, row int, weight 
 	x := 1.0
 	if in.denominator != nil {
 		var ok bool
-		if x, ok = in.denominator.Eval(data, row).Float(); !ok || math.IsInf(x, 0) {
+		if x, ok = in.denominator.EvalIn(a, row).Float(); !ok || math.IsInf(x, 0) {
 			return
 		}
 	}
 	uw := weight
 	if in.weight != nil {
-		m, ok := in.weight.Eval(data, row).Float()
+		m, ok := in.weight.EvalIn(a, row).Float()
 		if !ok || m < 0 || math.IsInf(m, 0) {
 			return
 		}

@@ -36,3 +36,27 @@ func rosterRows(r *row, formID string) ([]store.Member, []store.Emigrant) {
 	}
 	return mrows, erows
 }
+
+// householdJSON is jsonText of the household's answers and of its sensitive answers, the
+// texts of the roster rows (made by rosterRows) copied in.
+func householdJSON(r *row) (data, pii string) {
+	d := r.survey.Design
+	mdata := make([]string, len(r.members))
+	var mpii []string
+	if len(design.Rows(r.pii, d.Roster)) == len(r.members) {
+		mpii = make([]string, len(r.members))
+	}
+	for i, m := range r.members {
+		mdata[i] = m.Data
+		if mpii != nil {
+			mpii[i], _ = m.PII.(string)
+		}
+	}
+	edata := make([]string, len(r.emigrants))
+	for i, e := range r.emigrants {
+		edata[i] = e.Data
+	}
+	data = jsonTextWith(r.data, spliced{d.Roster, mdata}, spliced{d.Emigrants, edata})
+	pii = jsonTextWith(r.pii, spliced{d.Roster, mpii})
+	return data, pii
+}

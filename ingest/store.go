@@ -39,7 +39,8 @@ type Written struct {
 	Record string // submissions record id
 	Op     string // "create" or "update"
 	// Row is what a create inserted, so that the events need not read the row back; nil
-	// for an update.
+	// for an update. Its JSON columns (data, pii, flags, errors, warnings) are valid JSON:
+	// jsonText wrote them (TestJSONTextIsMarshal, TestJSONTextWithIsJSONText).
 	Row *store.Submission
 }
 

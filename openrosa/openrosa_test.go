@@ -97,6 +97,31 @@ func TestReadSubmission(t *testing.T) {
 			t.Errorf("%s: %v, want status %d", name, err, c.status)
 		}
 	}
+	// The instance is read into a reused buffer: each submission's XML is its own copy.
+	var xmls []*Submission
+	for _, doc := range []string{"<data><a>first</a></data>", "<d/>", strings.Repeat("<x>long</x>", 500)} {
+		b, bd := body(t, func(w *multipart.Writer) {
+			p, _ := w.CreateFormFile(PartXML, "s.xml")
+			p.Write([]byte(doc))
+		})
+		s, err := ReadSubmission(b, bd, Limits{Total: 1 << 20, XML: 1 << 20, File: 1 << 20, MaxFiles: 5})
+		if err != nil || string(s.XML) != doc {
+			t.Fatalf("%q: %v %q", doc, err, s.XML)
+		}
+		xmls = append(xmls, s)
+	}
+	if string(xmls[0].XML) != "<data><a>first</a></data>" || string(xmls[1].XML) != "<d/>" {
+		t.Errorf("a later submission changed an earlier one's XML: %q %q", xmls[0].XML, xmls[1].XML)
+	}
+	// An empty xml part is a part: a second one is refused.
+	b, bd = body(t, func(w *multipart.Writer) {
+		w.CreateFormFile(PartXML, "s.xml")
+		p, _ := w.CreateFormFile(PartXML, "t.xml")
+		p.Write([]byte("<data/>"))
+	})
+	if _, err := ReadSubmission(b, bd, lim); err == nil || !strings.Contains(err.Error(), "more than one") {
+		t.Errorf("two xml parts, the first empty: %v", err)
+	}
 	// A path in a file name is never kept (mime/multipart keeps the base name).
 	b, bd = body(t, func(w *multipart.Writer) {
 		p, _ := w.CreateFormFile(PartXML, "s.xml")

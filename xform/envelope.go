@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"fieldbase/form"
 )
@@ -40,12 +41,24 @@ func (in *Instance) Read(s *form.Survey, deviceID string) (*form.Read, *form.Ref
 	if err != nil {
 		return nil, nil, err
 	}
-	env["data"] = map[string]any{}
-	b, err := json.Marshal(env)
-	if err != nil {
-		return nil, nil, err
+	var r *form.Read
+	var ref *form.Refusal
+	if validFields(env) {
+		// The envelope as JSON reads it (the version a float64), checked by ReadEnvelope's
+		// own rules; the answers are copied in below.
+		env["version"] = float64(s.Version)
+		env["data"] = map[string]any{}
+		r, ref = form.ReadEnvelopeMap(env)
+	} else {
+		// A text that is not UTF-8 (Collect's deviceID in the URL can be anything): JSON
+		// makes it valid its own way, and the envelope is what a push of that JSON is.
+		env["data"] = map[string]any{}
+		b, err := json.Marshal(env)
+		if err != nil {
+			return nil, nil, err
+		}
+		r, ref = form.ReadEnvelope(b)
 	}
-	r, ref := form.ReadEnvelope(b)
 	if ref != nil {
 		return nil, ref, nil
 	}
@@ -57,6 +70,17 @@ func (in *Instance) Read(s *form.Survey, deviceID string) (*form.Read, *form.Ref
 		r.Env.Data[k] = v
 	}
 	return r, nil, nil
+}
+
+// validFields: every text of the envelope fields is valid UTF-8, so writing them as JSON
+// and reading them back gives them as they are.
+func validFields(env map[string]any) bool {
+	for _, v := range env {
+		if s, ok := v.(string); ok && !utf8.ValidString(s) {
+			return false
+		}
+	}
+	return true
 }
 
 // envelope is the instance's envelope fields (but data) and its answers.

@@ -41,6 +41,12 @@ func TestReadIsEnvelopeRead(t *testing.T) {
 	noID := strings.Replace(string(engine), "<instanceID>", "<instanceID_>", 1)
 	noID = strings.Replace(noID, "</instanceID>", "</instanceID_>", 1)
 	docs = append(docs, []byte(notUUID), []byte(noID))
+	// No deviceID in the instance: the one Collect names in the URL is used, whatever it is.
+	noDevice := strings.Replace(string(engine), "<deviceID>collect:e2e-tablet-1</deviceID>", "", 1)
+	if noDevice == string(engine) {
+		t.Fatal("the engine's instance has no deviceID")
+	}
+	docs = append(docs, []byte(noDevice))
 
 	refusals := 0
 	for i, doc := range docs {
@@ -48,7 +54,7 @@ func TestReadIsEnvelopeRead(t *testing.T) {
 		if err != nil {
 			t.Fatalf("instance %d: %v", i, err)
 		}
-		for _, dev := range []string{"", "collect:query"} {
+		for _, dev := range []string{"", "collect:query", "collect:\xff\xfe bad", "collect:\u2028\x01<&>"} {
 			raw, err := in.Envelope(s, dev)
 			if err != nil {
 				t.Fatalf("instance %d: %v", i, err)
@@ -77,8 +83,8 @@ func TestReadIsEnvelopeRead(t *testing.T) {
 			}
 		}
 	}
-	if refusals != 4 {
-		t.Errorf("%d refusals; want the id that is not a UUID and the missing one refused for both devices", refusals)
+	if refusals != 8 {
+		t.Errorf("%d refusals; want the id that is not a UUID and the missing one refused for all four devices", refusals)
 	}
 }
 

@@ -27,6 +27,12 @@ func scan(data []byte) (root *node, formID, version string, ok bool) {
 	}
 	var stack []*node
 	var slab []node // nodes are taken from here, 64 at a time
+	// The children of the open elements, in order: an element's are pending[starts[i]:]
+	// while it is open, and get a slice of kidSlab of their number when it closes (one
+	// allocation for many elements' children, not a growing slice each).
+	var pending []*node
+	var starts []int
+	var kidSlab []*node
 	elements := 0
 	for p < len(s) {
 		if len(stack) == 0 {
@@ -69,7 +75,17 @@ func scan(data []byte) (root *node, formID, version string, ok bool) {
 			if n.name != local || n.prefix != prefix {
 				return nil, "", "", false
 			}
-			stack = stack[:len(stack)-1]
+			if from := starts[len(starts)-1]; len(pending) > from {
+				k := len(pending) - from
+				if cap(kidSlab)-len(kidSlab) < k {
+					kidSlab = make([]*node, 0, max(256, k))
+				}
+				at := len(kidSlab)
+				kidSlab = append(kidSlab, pending[from:]...)
+				n.kids = kidSlab[at : at+k : at+k]
+				pending = pending[:from]
+			}
+			stack, starts = stack[:len(stack)-1], starts[:len(starts)-1]
 			continue
 		}
 		// <name (ws+ name="value")* ws* (> | />)
@@ -150,13 +166,12 @@ func scan(data []byte) (root *node, formID, version string, ok bool) {
 		if len(stack) == 0 {
 			root = n
 		} else {
-			parent := stack[len(stack)-1]
-			parent.kids = append(parent.kids, n)
+			pending = append(pending, n)
 		}
 		if empty {
 			continue
 		}
-		stack = append(stack, n)
+		stack, starts = append(stack, n), append(starts, len(pending))
 		// The text up to the next tag: a leaf's text if that tag closes n.
 		end, text, ok := chars(s, p)
 		if !ok {
