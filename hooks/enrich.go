@@ -197,7 +197,8 @@ func (s *Server) makePSUPoint(db dbx.Builder, formID string, psu int) (p disclos
 		Lon   float64 `db:"lon"`
 		Urban string  `db:"a_urban"`
 	}
-	err = db.NewQuery(`SELECT lat, lon, a_urban FROM submissions
+	// The PSU's index, named (see pb_migrations 1764234230_psu_key_index.go).
+	err = db.NewQuery(`SELECT lat, lon, a_urban FROM submissions INDEXED BY idx_submissions_key
 		WHERE form_id = {:f} AND a_psu = {:p} AND (lat != 0 OR lon != 0) ORDER BY created, rowid LIMIT 1`).
 		Bind(dbx.Params{"f": formID, "p": psu}).One(&first)
 	if err != nil {

@@ -54,6 +54,20 @@ const (
 	byUUIDSQL = `SELECT id, content_hash, status, errors, warnings, duplicate_of, flags, enumerator, team, raw_hash
 		FROM submissions WHERE uuid = ? ORDER BY created`
 	uuidOfSQL = `SELECT uuid, enumerator FROM submissions WHERE id = ?`
+	// A live submission of the survey with the same content: the caller's own first.
+	byContentSQL = `SELECT id, uuid, enumerator, team FROM submissions
+		WHERE form_id = ? AND content_hash = ? AND status NOT IN ('duplicate','superseded')
+		ORDER BY enumerator = ? DESC LIMIT 1`
+	// Candidates for a probable duplicate: same PSU and either the same dwelling or a GPS
+	// point inside a box around the new one (dedup.Compare then measures the distance).
+	// idx_submissions_key (a_psu, a_dwelling, form_id, status, lat, lon) holds what the
+	// conditions test: only a household that passes is read from the table. Named: with
+	// no statistics SQLite may take form_id=? on another index, every household of the
+	// survey (pb_migrations 1764234230).
+	inPSUSQL = `SELECT id, uuid, a_dwelling, lat, lon, gps_accuracy, head_key, roster_sig, enumerator, team
+		FROM submissions INDEXED BY idx_submissions_key
+		WHERE form_id = ? AND a_psu = ? AND status NOT IN ('rejected','duplicate','superseded')
+		AND (a_dwelling = ? OR (lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?)) LIMIT 500`
 )
 
 // Open prepares every statement; call it once the migrations have run. An error leaves
@@ -63,16 +77,8 @@ func Open(ctx context.Context, writer, reader *sql.DB) (*Store, error) {
 	writes := []prep{
 		{&s.ws.byUUID, byUUIDSQL},
 		{&s.ws.uuidOf, uuidOfSQL},
-		{&s.ws.byContent, `SELECT id, uuid, enumerator, team FROM submissions
-			WHERE form_id = ? AND content_hash = ? AND status NOT IN ('duplicate','superseded')
-			ORDER BY enumerator = ? DESC LIMIT 1`},
-		// Candidates for a probable duplicate: same PSU and either the same dwelling or a GPS
-		// point inside a box around the new one (dedup.Compare then measures the distance).
-		// idx_submissions_key holds status, dwelling, lat and lon: only a household that
-		// passes is read from the table.
-		{&s.ws.inPSU, `SELECT id, uuid, a_dwelling, lat, lon, gps_accuracy, head_key, roster_sig, enumerator, team FROM submissions
-			WHERE form_id = ? AND a_psu = ? AND status NOT IN ('rejected','duplicate','superseded')
-			AND (a_dwelling = ? OR (lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?)) LIMIT 500`},
+		{&s.ws.byContent, byContentSQL},
+		{&s.ws.inPSU, inPSUSQL},
 		{&s.ws.supersedable, `SELECT id, status, enumerator FROM submissions WHERE uuid = ? ORDER BY created LIMIT 1`},
 		{&s.ws.insertSubmission, insertSQL("submissions", submissionColumns)},
 		{&s.ws.insertReview, insertSQL("reviews", reviewColumns)},
