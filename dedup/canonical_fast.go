@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"sync"
 	"unicode/utf8"
+
+	"fieldbase/internal/keyorder"
 )
 
 // appendCanonical appends Canonical's bytes for v, for the values answers are made of
@@ -44,18 +46,23 @@ func appendCanonical(b []byte, v any, depth int) ([]byte, bool) {
 		}
 		return append(b, ']'), true
 	case map[string]any:
-		var buf [64]string // on the stack: a household's top level has ~40 answers
+		var buf [keyorder.Max]string // on the stack: a household's top level has ~40 answers
 		keys := buf[:0]
 		for k, v := range x {
 			if v != nil { // null is the same answer as absent (writeValue)
 				keys = append(keys, k)
 			}
 		}
-		slices.Sort(keys)
+		var idx [keyorder.Max]uint8
+		order := keyorder.Order(keys, &idx)
 		b = append(b, '{')
-		for i, k := range keys {
+		for i := range keys {
 			if i > 0 {
 				b = append(b, ',')
+			}
+			k := keys[i]
+			if order != nil {
+				k = keys[order[i]]
 			}
 			b = appendCanonString(b, k)
 			b = append(b, ':')

@@ -61,7 +61,11 @@ func TestCanonicalFastIsWriteValue(t *testing.T) {
 		m["n"+string(rune('a'+i))] = f
 		m["l"+string(rune('a'+i))] = []any{f, -f, nil}
 	}
-	values = append(values, m, map[string]any{}, map[string]any(nil), []any{nil}, "plain", 2.5, nil, true)
+	wide := map[string]any{} // more keys than keyorder orders itself
+	for i := 0; i < 100; i++ {
+		wide[string(rune('a'+i%26))+strings.Repeat("k", i/26)] = float64(i)
+	}
+	values = append(values, m, wide, map[string]any{}, map[string]any(nil), []any{nil}, "plain", 2.5, nil, true)
 	for i, v := range values {
 		got, ok := appendCanonical(nil, v, 0)
 		if !ok {

@@ -3,10 +3,11 @@ package ingest
 import (
 	"encoding/json"
 	"math"
-	"slices"
 	"strconv"
 	"sync"
 	"unicode/utf8"
+
+	"fieldbase/internal/keyorder"
 )
 
 // jsonText is json.Marshal's text of v ("null" when it cannot be encoded). The answers
@@ -59,7 +60,7 @@ func appendJSON(b []byte, v any, depth int) ([]byte, bool) {
 		if x == nil {
 			return append(b, "null"...), true
 		}
-		var buf [48]string // on the stack: a household's top level has ~40 answers
+		var buf [keyorder.Max]string // on the stack: a household's top level has ~40 answers
 		keys := buf[:0]
 		for k := range x {
 			if !utf8.ValidString(k) {
@@ -67,11 +68,16 @@ func appendJSON(b []byte, v any, depth int) ([]byte, bool) {
 			}
 			keys = append(keys, k)
 		}
-		slices.Sort(keys)
+		var idx [keyorder.Max]uint8
+		order := keyorder.Order(keys, &idx)
 		b = append(b, '{')
-		for i, k := range keys {
+		for i := range keys {
 			if i > 0 {
 				b = append(b, ',')
+			}
+			k := keys[i]
+			if order != nil {
+				k = keys[order[i]]
 			}
 			b = appendString(b, k)
 			b = append(b, ':')

@@ -3,6 +3,8 @@ package ingest
 import (
 	"slices"
 	"unicode/utf8"
+
+	"fieldbase/internal/keyorder"
 )
 
 // spliced is the JSON text of each row of a repeat at the top level of an answers object,
@@ -56,7 +58,7 @@ func rowsMatch(v any, texts []string) bool {
 
 // appendWith is appendJSON's object case at the top level, with the spliced repeats copied.
 func appendWith(b []byte, x map[string]any, rows []spliced) ([]byte, bool) {
-	var buf [48]string
+	var buf [keyorder.Max]string
 	keys := buf[:0]
 	for k := range x {
 		if !utf8.ValidString(k) {
@@ -64,11 +66,16 @@ func appendWith(b []byte, x map[string]any, rows []spliced) ([]byte, bool) {
 		}
 		keys = append(keys, k)
 	}
-	slices.Sort(keys)
+	var idx [keyorder.Max]uint8
+	order := keyorder.Order(keys, &idx)
 	b = append(b, '{')
-	for i, k := range keys {
+	for i := range keys {
 		if i > 0 {
 			b = append(b, ',')
+		}
+		k := keys[i]
+		if order != nil {
+			k = keys[order[i]]
 		}
 		b = appendString(b, k)
 		b = append(b, ':')

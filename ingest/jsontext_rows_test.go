@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,9 +87,19 @@ func TestJSONTextWithIsJSONText(t *testing.T) {
 		{map[string]any{"members": []any{row(30.0)}, "\xff": 1.0}, []string{jsonText(row(30.0))}},
 		{map[string]any{"members": []any{}}, nil},
 		{nil, []string{"{}"}},
+		{wideWith(row(30.0)), []string{jsonText(row(30.0))}}, // more keys than keyorder orders itself
 	} {
 		if got, want := jsonTextWith(c.data, spliced{"members", c.texts}), jsonText(c.data); got != want {
 			t.Errorf("case %d: jsonTextWith %s, jsonText %s", i, got, want)
 		}
 	}
+}
+
+// wideWith is an answers object of 100 keys and one member row.
+func wideWith(r map[string]any) map[string]any {
+	m := map[string]any{"members": []any{r}}
+	for i := 0; i < 100; i++ {
+		m[string(rune('a'+i%26))+strings.Repeat("k", i/26)] = float64(i)
+	}
+	return m
 }

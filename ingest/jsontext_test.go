@@ -58,7 +58,11 @@ func TestJSONTextIsMarshal(t *testing.T) {
 		m["n"+string(rune('a'+i))] = f
 		m["l"+string(rune('a'+i))] = []any{f, -f}
 	}
-	values = append(values, m, map[string]any{}, map[string]any(nil),
+	wide := map[string]any{} // more keys than keyorder orders itself
+	for i := 0; i < 100; i++ {
+		wide[string(rune('a'+i%26))+strings.Repeat("k", i/26)] = float64(i)
+	}
+	values = append(values, m, wide, map[string]any{}, map[string]any(nil),
 		map[string]any{"nan": math.NaN()}, map[string]any{"inf": []any{math.Inf(1)}}, // json.Marshal fails: "null"
 		map[string]any{"int": 3, "time": time.Unix(0, 0).UTC()}, []any{"not a map"}, "plain",
 		map[string]any{"\xff": 1.0, "\xfe": 2.0}, map[string]any{"\xff": 1.0, "a": 2.0})
