@@ -60,10 +60,7 @@ func appendCanonical(b []byte, v any, depth int) ([]byte, bool) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			k := keys[i]
-			if order != nil {
-				k = keys[order[i]]
-			}
+			k := keyorder.Key(keys, order, i)
 			b = appendCanonString(b, k)
 			b = append(b, ':')
 			var ok bool

@@ -75,10 +75,7 @@ func appendJSON(b []byte, v any, depth int) ([]byte, bool) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			k := keys[i]
-			if order != nil {
-				k = keys[order[i]]
-			}
+			k := keyorder.Key(keys, order, i)
 			b = appendString(b, k)
 			b = append(b, ':')
 			var ok bool

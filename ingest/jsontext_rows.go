@@ -73,10 +73,7 @@ func appendWith(b []byte, x map[string]any, rows []spliced) ([]byte, bool) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		k := keys[i]
-		if order != nil {
-			k = keys[order[i]]
-		}
+		k := keyorder.Key(keys, order, i)
 		b = appendString(b, k)
 		b = append(b, ':')
 		if j := slices.IndexFunc(rows, func(r spliced) bool { return r.key == k }); j >= 0 {

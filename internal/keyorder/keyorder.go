@@ -61,3 +61,12 @@ func prefix(k string) uint64 {
 	copy(b[:], k)
 	return binary.BigEndian.Uint64(b[:])
 }
+
+// Key is the i-th key of keys in byte order, given what Order returned for them (nil: keys
+// are sorted in place already).
+func Key(keys []string, order []uint8, i int) string {
+	if order != nil {
+		return keys[order[i]]
+	}
+	return keys[i]
+}

@@ -6,15 +6,13 @@ import (
 	"testing"
 )
 
+// ordered is keys as a writer walks them: Order, then Key for each position.
 func ordered(keys []string) []string {
 	var idx [Max]uint8
 	o := Order(keys, &idx)
-	if o == nil {
-		return keys
-	}
-	out := make([]string, len(o))
-	for i, j := range o {
-		out[i] = keys[j]
+	out := make([]string, len(keys))
+	for i := range keys {
+		out[i] = Key(keys, o, i)
 	}
 	return out
 }
