@@ -84,8 +84,8 @@ func insertSQL[T any](table string, cols []column[T]) string {
 
 // insertRowsSQL is an INSERT of n rows in one statement. OR FAIL, not SQLite's default
 // ABORT: an ABORT that may meet a unique constraint after writing makes SQLite keep a
-// statement journal, a copy of every page the statement touches (for a submission and its
-// 16 indexes, 0.3–0.5 ms of CPU a household, the largest single cost of an OpenRosa
+// statement journal, a copy of every page the statement touches (for a submission, its
+// triggers and ~15 indexes, 0.3–0.5 ms of CPU a household, the largest single cost of an OpenRosa
 // submission). OR FAIL needs none. What it keeps of a failed statement (the rows before
 // the failing one) is undone by the caller: every write here runs in a group that is
 // rolled back whole on an error, or in a savepoint rolled back (group.go).
