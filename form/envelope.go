@@ -106,9 +106,6 @@ type Refusal struct {
 // item, which is then stored as invalid.
 func ReadEnvelope(raw []byte) (*Read, *Refusal) {
 	raw = bytes.TrimSpace(raw)
-	refuse := func(path, rule, msg string) (*Read, *Refusal) {
-		return nil, &Refusal{Problem: Problem{Path: path, Rule: rule, Message: msg}}
-	}
 	if len(raw) == 0 || raw[0] != '{' {
 		return refuse("", "type", "item is not a JSON object")
 	}
@@ -122,14 +119,16 @@ func ReadEnvelope(raw []byte) (*Read, *Refusal) {
 	return ReadEnvelopeMap(m)
 }
 
+// refuse is an item refused whole, with the problem that says why.
+func refuse(path, rule, msg string) (*Read, *Refusal) {
+	return nil, &Refusal{Problem: Problem{Path: path, Rule: rule, Message: msg}}
+}
+
 // ReadEnvelopeMap is ReadEnvelope for an item already decoded as JSON decodes it (values
 // of JSON's types: string, float64, bool, nil, []any, map[string]any; strings valid
 // UTF-8): the same checks and the same Read, without writing it as JSON to read it back
 // (OpenRosa: xform.Instance.Read). m's data object is used as RawData.
 func ReadEnvelopeMap(m map[string]any) (*Read, *Refusal) {
-	refuse := func(path, rule, msg string) (*Read, *Refusal) {
-		return nil, &Refusal{Problem: Problem{Path: path, Rule: rule, Message: msg}}
-	}
 	id, ok := m["id"].(string)
 	if !ok || id == "" {
 		return refuse("id", "required", "id is missing: every submission needs the UUID made on the device")

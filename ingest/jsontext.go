@@ -3,6 +3,7 @@ package ingest
 import (
 	"encoding/json"
 	"math"
+	"slices"
 	"strconv"
 	"sync"
 	"unicode/utf8"
@@ -60,30 +61,7 @@ func appendJSON(b []byte, v any, depth int) ([]byte, bool) {
 		if x == nil {
 			return append(b, "null"...), true
 		}
-		var buf [keyorder.Max]string // on the stack: a household's top level has ~40 answers
-		keys := buf[:0]
-		for k := range x {
-			if !utf8.ValidString(k) {
-				return b, false // keys equal once made valid: json.Marshal's to judge
-			}
-			keys = append(keys, k)
-		}
-		var idx [keyorder.Max]uint8
-		order := keyorder.Order(keys, &idx)
-		b = append(b, '{')
-		for i := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			k := keyorder.Key(keys, order, i)
-			b = appendString(b, k)
-			b = append(b, ':')
-			var ok bool
-			if b, ok = appendJSON(b, x[k], depth+1); !ok {
-				return b, false
-			}
-		}
-		return append(b, '}'), true
+		return appendObject(b, x, nil, depth)
 	case []any:
 		if x == nil {
 			return append(b, "null"...), true
@@ -101,6 +79,46 @@ func appendJSON(b []byte, v any, depth int) ([]byte, bool) {
 		return append(b, ']'), true
 	}
 	return b, false
+}
+
+// appendObject is appendJSON's object case. A key of rows is written as the array of that
+// row's texts, copied as they are (appendWith); every other value is written by appendJSON.
+func appendObject(b []byte, x map[string]any, rows []spliced, depth int) ([]byte, bool) {
+	var buf [keyorder.Max]string // on the stack: a household's top level has ~40 answers
+	keys := buf[:0]
+	for k := range x {
+		if !utf8.ValidString(k) {
+			return b, false // keys equal once made valid: json.Marshal's to judge
+		}
+		keys = append(keys, k)
+	}
+	var idx [keyorder.Max]uint8
+	order := keyorder.Order(keys, &idx)
+	b = append(b, '{')
+	for i := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		k := keyorder.Key(keys, order, i)
+		b = appendString(b, k)
+		b = append(b, ':')
+		if j := slices.IndexFunc(rows, func(r spliced) bool { return r.key == k }); j >= 0 {
+			b = append(b, '[')
+			for n, t := range rows[j].texts {
+				if n > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, t...)
+			}
+			b = append(b, ']')
+			continue
+		}
+		var ok bool
+		if b, ok = appendJSON(b, x[k], depth+1); !ok {
+			return b, false
+		}
+	}
+	return append(b, '}'), true
 }
 
 // appendFloat writes f as encoding/json does: the shortest decimal that reads back as f,

@@ -1,12 +1,5 @@
 package ingest
 
-import (
-	"slices"
-	"unicode/utf8"
-
-	"fieldbase/internal/keyorder"
-)
-
 // spliced is the JSON text of each row of a repeat at the top level of an answers object,
 // already written (the member and emigrant rows are stored as rows of their own too).
 type spliced struct {
@@ -58,39 +51,5 @@ func rowsMatch(v any, texts []string) bool {
 
 // appendWith is appendJSON's object case at the top level, with the spliced repeats copied.
 func appendWith(b []byte, x map[string]any, rows []spliced) ([]byte, bool) {
-	var buf [keyorder.Max]string
-	keys := buf[:0]
-	for k := range x {
-		if !utf8.ValidString(k) {
-			return b, false
-		}
-		keys = append(keys, k)
-	}
-	var idx [keyorder.Max]uint8
-	order := keyorder.Order(keys, &idx)
-	b = append(b, '{')
-	for i := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		k := keyorder.Key(keys, order, i)
-		b = appendString(b, k)
-		b = append(b, ':')
-		if j := slices.IndexFunc(rows, func(r spliced) bool { return r.key == k }); j >= 0 {
-			b = append(b, '[')
-			for n, t := range rows[j].texts {
-				if n > 0 {
-					b = append(b, ',')
-				}
-				b = append(b, t...)
-			}
-			b = append(b, ']')
-			continue
-		}
-		var ok bool
-		if b, ok = appendJSON(b, x[k], 1); !ok {
-			return b, false
-		}
-	}
-	return append(b, '}'), true
+	return appendObject(b, x, rows, 0)
 }

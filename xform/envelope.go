@@ -43,16 +43,15 @@ func (in *Instance) Read(s *form.Survey, deviceID string) (*form.Read, *form.Ref
 	}
 	var r *form.Read
 	var ref *form.Refusal
+	env["data"] = map[string]any{} // the answers are copied in below
 	if validFields(env) {
 		// The envelope as JSON reads it (the version a float64), checked by ReadEnvelope's
-		// own rules; the answers are copied in below.
+		// own rules.
 		env["version"] = float64(s.Version)
-		env["data"] = map[string]any{}
 		r, ref = form.ReadEnvelopeMap(env)
 	} else {
 		// A text that is not UTF-8 (Collect's deviceID in the URL can be anything): JSON
 		// makes it valid its own way, and the envelope is what a push of that JSON is.
-		env["data"] = map[string]any{}
 		b, err := json.Marshal(env)
 		if err != nil {
 			return nil, nil, err
