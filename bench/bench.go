@@ -25,6 +25,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -182,6 +183,7 @@ func (b *Bench) Run(ctx context.Context) error {
 	}
 	began := time.Now()
 	b.began = began
+	ticks0, steal0, ticksOK := cpuTicks()
 	root, err := os.MkdirTemp(opt.TmpDir, "fieldbase-bench-*")
 	if err != nil {
 		return err
@@ -510,7 +512,7 @@ func (b *Bench) Run(ctx context.Context) error {
 
 	overall := b.notePeak(false)
 	b.figure("server_peak_rss_mb_overall", overall, "MB")
-	b.logf("done in %s (%d figures; load average %s)", time.Since(began).Round(time.Second), b.figures, loadAvg())
+	b.logf("done in %s (%d figures; load average %s; %s)", time.Since(began).Round(time.Second), b.figures, loadAvg(), stealSince(ticks0, steal0, ticksOK))
 	return nil
 }
 
@@ -774,6 +776,49 @@ func cellsText(n int) string {
 		return "every cell"
 	}
 	return fmt.Sprintf("%d cells per indicator timed", n)
+}
+
+// cpuTicks is the machine's CPU time since boot in clock ticks (/proc/stat): all of it, and
+// the part the hypervisor gave to other guests while this one wanted to run (steal). On a
+// shared VM steal moves the figures: the same work costs more CPU time when neighbours
+// load the host's caches, so the runs print it. ok is false where /proc/stat is not.
+func cpuTicks() (total, steal uint64, ok bool) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, false
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return parseCPUTicks(line)
+}
+
+// parseCPUTicks reads /proc/stat's first line: "cpu user nice system idle iowait irq
+// softirq steal [guest guest_nice]". Guest time is counted in user and nice already.
+func parseCPUTicks(line string) (total, steal uint64, ok bool) {
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, 0, false
+	}
+	for i, v := range f[1:9] {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return 0, 0, false
+		}
+		total += n
+		if i == 7 {
+			steal = n
+		}
+	}
+	return total, steal, true
+}
+
+// stealSince says what share of the machine's CPU time since the ticks of cpuTicks was
+// stolen: "CPU steal 4%" ("CPU steal ?" where it cannot be read).
+func stealSince(total0, steal0 uint64, ok0 bool) string {
+	total, steal, ok := cpuTicks()
+	if !ok || !ok0 || total <= total0 || steal < steal0 {
+		return "CPU steal ?"
+	}
+	return fmt.Sprintf("CPU steal %.0f%%", 100*float64(steal-steal0)/float64(total-total0))
 }
 
 func loadAvg() string {

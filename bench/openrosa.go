@@ -59,6 +59,7 @@ func (b *Bench) openrosaRuns(ctx context.Context, c *client, acc *accounts, gen 
 			bodies[i] = multipartXML(xform.InstanceXML(f, env))
 		}
 		cpu, self := b.srvA.cpu(), selfCPU()
+		ticks, steal, ticksOK := cpuTicks()
 		n, elapsed, statuses, err := orSend(ctx, c, bases, bodies)
 		if err != nil {
 			return fmt.Errorf("openrosa run %d: %w", r+1, err)
@@ -73,8 +74,8 @@ func (b *Bench) openrosaRuns(ctx context.Context, c *client, acc *accounts, gen 
 			ratios = append(ratios, rate/push[r])
 			cpuRatios = append(cpuRatios, pc/pushCPU[r])
 		}
-		b.logf("openrosa run %d: %d households in %d POSTs /submission in %s (%.0f/s, server CPU %.2f ms each, bench client %.2f ms; HTTP %v)",
-			r+1, n, n, elapsed.Round(time.Millisecond), rate, pc, clientCPUs[len(clientCPUs)-1], statuses)
+		b.logf("openrosa run %d: %d households in %d POSTs /submission in %s (%.0f/s, server CPU %.2f ms each, bench client %.2f ms; HTTP %v; %s)",
+			r+1, n, n, elapsed.Round(time.Millisecond), rate, pc, clientCPUs[len(clientCPUs)-1], statuses, stealSince(ticks, steal, ticksOK))
 	}
 	b.logf("openrosa %s households/s (goal 2400 = 20 x ODK Central's 120/s)", runsText(rates))
 	b.figure("openrosa_households_per_s", median(rates), "households/s")
