@@ -288,6 +288,7 @@ func (b *Bench) Run(ctx context.Context) error {
 	var firstRun [][]batch                                  // by client
 	created := make([][]pushItem, opt.Clients)              // created receipts by enumerator
 	b.notePeak(true)
+	pushTicks, pushSteal, pushTicksOK := cpuTicks()
 	for r := 0; r < opt.Runs; r++ {
 		envs, err := gen.take(opt.PushHouseholds)
 		if err != nil {
@@ -345,7 +346,7 @@ func (b *Bench) Run(ctx context.Context) error {
 			r+1, st.households, st.elapsed.Round(time.Millisecond), st.perSecond(), pc, st.statuses, rr, rc, len(rb), records, pb, bc)
 	}
 	pushPeak := b.notePeak(true)
-	b.logf("push %s households/s, raw %s, record API %s", runsText(push), runsText(rawRate), runsText(pbRate))
+	b.logf("push %s households/s, raw %s, record API %s (%s)", runsText(push), runsText(rawRate), runsText(pbRate), stealSince(pushTicks, pushSteal, pushTicksOK))
 	b.figure("push_households_per_s", median(push), "households/s")
 	b.figure("raw_insert_households_per_s", median(rawRate), "households/s")
 	b.figure("push_vs_raw", median(vsRaw), "ratio")
