@@ -69,8 +69,9 @@ func (s *Server) bindUsers() {
 
 // bindEnrich hides personal data (`sensitive` answers) from roles without the right to it.
 func (s *Server) bindEnrich() {
-	s.app.OnRecordEnrich("submissions", "members").BindFunc(func(e *core.RecordEnrichEvent) error {
-		// pii is a hidden field (only superusers may filter by it); show it to those who may read it.
+	s.app.OnRecordEnrich("submissions").BindFunc(func(e *core.RecordEnrichEvent) error {
+		// pii is a hidden field (only superusers may filter by it); show it to those who may
+		// read it. (A member row's pii is its submission's: hooks/roster.go.)
 		if mayReadPII(e.RequestInfo.Auth) {
 			e.Record.Unhide("pii")
 		} else {

@@ -324,7 +324,7 @@ func TestExportMicrodata(t *testing.T) {
 
 	// No personal data: no sensitive column and no stored name anywhere in the ZIP.
 	names := s.column(t, "SELECT json_extract(pii, '$.a_head_name') FROM submissions WHERE status = 'approved' AND json_extract(pii, '$.a_head_name') IS NOT NULL")
-	names = append(names, s.column(t, "SELECT json_extract(pii, '$.b_name') FROM members WHERE status = 'approved'")...)
+	names = append(names, s.column(t, "SELECT json_extract(s.pii, '$.members[' || m.pos || '].b_name') FROM members m JOIN submissions s ON s.id = m.submission WHERE m.status = 'approved'")...)
 	if len(names) < 20 {
 		t.Fatalf("only %d names to look for", len(names))
 	}
@@ -458,7 +458,7 @@ func TestExportSupervisorTeamsAndPII(t *testing.T) {
 	}
 	for _, r := range x.rows["members.csv"] {
 		var want string
-		s.App.DB().NewQuery("SELECT json_extract(pii, '$.b_name') FROM members WHERE submission = {:k} AND line = {:l}").
+		s.App.DB().NewQuery("SELECT json_extract(s.pii, '$.members[' || m.pos || '].b_name') FROM members m JOIN submissions s ON s.id = m.submission WHERE m.submission = {:k} AND m.line = {:l}").
 			Bind(map[string]any{"k": r["key"], "l": r["line"]}).Row(&want)
 		if want == "" || r["b_name"] != want {
 			t.Fatalf("member %s/%s b_name %q, want %q", r["key"], r["line"], r["b_name"], want)

@@ -3,7 +3,6 @@ package ingest
 import (
 	"encoding/json"
 	"math"
-	"slices"
 	"strconv"
 	"sync"
 	"unicode/utf8"
@@ -61,7 +60,7 @@ func appendJSON(b []byte, v any, depth int) ([]byte, bool) {
 		if x == nil {
 			return append(b, "null"...), true
 		}
-		return appendObject(b, x, nil, depth)
+		return appendObject(b, x, depth)
 	case []any:
 		if x == nil {
 			return append(b, "null"...), true
@@ -81,9 +80,8 @@ func appendJSON(b []byte, v any, depth int) ([]byte, bool) {
 	return b, false
 }
 
-// appendObject is appendJSON's object case. A key of rows is written as the array of that
-// row's texts, copied as they are (appendWith); every other value is written by appendJSON.
-func appendObject(b []byte, x map[string]any, rows []spliced, depth int) ([]byte, bool) {
+// appendObject is appendJSON's object case.
+func appendObject(b []byte, x map[string]any, depth int) ([]byte, bool) {
 	var buf [keyorder.Max]string // on the stack: a household's top level has ~40 answers
 	keys := buf[:0]
 	for k := range x {
@@ -102,17 +100,6 @@ func appendObject(b []byte, x map[string]any, rows []spliced, depth int) ([]byte
 		k := keyorder.Key(keys, order, i)
 		b = appendString(b, k)
 		b = append(b, ':')
-		if j := slices.IndexFunc(rows, func(r spliced) bool { return r.key == k }); j >= 0 {
-			b = append(b, '[')
-			for n, t := range rows[j].texts {
-				if n > 0 {
-					b = append(b, ',')
-				}
-				b = append(b, t...)
-			}
-			b = append(b, ']')
-			continue
-		}
 		var ok bool
 		if b, ok = appendJSON(b, x[k], depth+1); !ok {
 			return b, false

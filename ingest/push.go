@@ -293,9 +293,8 @@ func (s *Store) prepare(ctx context.Context, c Caller, it item, rawHash string) 
 		sub.hhFacts, sub.memberFacts = s.Facts(sv.Form, sub.data)
 	}
 	sub.pii = sv.splitPII(sub.data)
-	// The roster rows first: their JSON is copied into the household's (jsonTextWith).
 	sub.members, sub.emigrants = rosterRows(sub, sv.Form.FormID)
-	sub.dataJSON, sub.piiJSON = householdJSON(sub)
+	sub.dataJSON, sub.piiJSON = jsonText(sub.data), jsonText(sub.pii)
 	if why := tooLarge(sub.dataJSON, sub.piiJSON); why != "" {
 		return nil, refused(id, "data", "submission too large to store: "+why), nil
 	}

@@ -34,8 +34,8 @@ type row struct {
 
 	inserted *store.Submission // the row insert wrote (for the record events)
 
-	// The roster rows, built with their JSON before the write transaction (rosterRows):
-	// the transaction is PocketBase's only writer, so what can be done outside it is.
+	// The roster rows, built before the write transaction (rosterRows): the transaction is
+	// PocketBase's only writer, so what can be done outside it is.
 	members   []store.Member
 	emigrants []store.Emigrant
 }

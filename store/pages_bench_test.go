@@ -153,11 +153,11 @@ func newHousehold(rng *rand.Rand) household {
 	}}
 	for i := range 5 {
 		h.members = append(h.members, store.Member{ID: ingest.NewID(), Submission: id, FormID: "mhs", Status: "received",
-			Line: i + 1, Rel: "2", Sex: "F", Age: 30, MigStatus: "none", Data: memberRow, Facts: facts + fmt.Sprintf(";P%d=1", i)})
+			Pos: i, Line: i + 1, Rel: "2", Sex: "F", Age: 30, MigStatus: "none", Facts: facts + fmt.Sprintf(";P%d=1", i)})
 	}
 	if rng.IntN(2) == 0 {
 		h.emigrants = append(h.emigrants, store.Emigrant{ID: ingest.NewID(), Submission: id, FormID: "mhs",
-			Status: "received", Line: 1, Sex: "M", Age: 25, Country: "KE", YearLeft: 2020, Reason: "work", Data: `{"d_sex":"M"}`})
+			Status: "received", Line: 1, Sex: "M", Age: 25, Country: "KE", YearLeft: 2020, Reason: "work"})
 	}
 	return h
 }

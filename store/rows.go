@@ -40,28 +40,29 @@ type Submission struct {
 	Created, Updated string
 }
 
-// Member is one row of the household roster (table members).
+// Member is one row of the household roster (table members): its typed columns and facts.
+// Its answers are not stored again here: they are the submission's, data[roster][Pos] (and
+// pii[roster][Pos]), which the record API shows as the row's data and pii (hooks/roster.go).
 type Member struct {
 	ID, Submission, FormID, Status string
+	Pos                            int // index in the roster repeat, from 0
 	Line                           int
 	Rel, Sex                       string
 	Age                            float64
 	MigStatus                      string
-	Data                           string // JSON
-	PII                            any    // JSON text, or nil when the survey has no sensitive roster answers
 	Facts                          string
 }
 
-// Emigrant is one row of the emigrants repeat (table emigrants).
+// Emigrant is one row of the emigrants repeat (table emigrants); its answers are the
+// submission's data[emigrants][Line-1].
 type Emigrant struct {
 	ID, Submission, FormID, Status string
-	Line                           int
+	Line                           int // position in the repeat, from 1
 	Sex                            string
 	Age                            float64
 	Country                        string
 	YearLeft                       float64
 	Reason                         string
-	Data                           string // JSON
 }
 
 // Review is one audit record (table reviews).
@@ -176,13 +177,12 @@ var memberColumns = []column[Member]{
 	{"submission", func(m *Member) any { return m.Submission }},
 	{"form_id", func(m *Member) any { return m.FormID }},
 	{"status", func(m *Member) any { return m.Status }},
+	{"pos", func(m *Member) any { return m.Pos }},
 	{"line", func(m *Member) any { return m.Line }},
 	{"b_rel", func(m *Member) any { return m.Rel }},
 	{"b_sex", func(m *Member) any { return m.Sex }},
 	{"b_age", func(m *Member) any { return m.Age }},
 	{"mig_status", func(m *Member) any { return m.MigStatus }},
-	{"data", func(m *Member) any { return m.Data }},
-	{"pii", func(m *Member) any { return m.PII }},
 	{"facts", func(m *Member) any { return m.Facts }},
 }
 
@@ -197,7 +197,6 @@ var emigrantColumns = []column[Emigrant]{
 	{"d_country", func(e *Emigrant) any { return e.Country }},
 	{"d_year_left", func(e *Emigrant) any { return e.YearLeft }},
 	{"d_reason", func(e *Emigrant) any { return e.Reason }},
-	{"data", func(e *Emigrant) any { return e.Data }},
 }
 
 var reviewColumns = []column[Review]{

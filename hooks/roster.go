@@ -1,0 +1,115 @@
+package hooks
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+)
+
+// The answers of a member or emigrant row are stored once, in its submission
+// (pb_migrations/1764234240_roster_answers_once.go): a member row is data[roster][pos] and
+// pii[roster][pos] of its submission, an emigrant row data[emigrants][line-1]. The record
+// API (lists, views, expand, realtime) shows them as the row's `data` and a member's `pii`,
+// as when they were stored in the row: `data` to every reader the collection's rules let
+// see the row, `pii` only to those who may read personal data (mayReadPII).
+
+// bindRosterAnswers fills the rows' answers in wherever a record is shown (filters and sorts
+// on them are refused by the rosterAnswerFilters middleware).
+func (s *Server) bindRosterAnswers() {
+	s.app.OnRecordEnrich("members", "emigrants").BindFunc(func(e *core.RecordEnrichEvent) error {
+		s.fillRosterAnswers(e.App, e.Record, mayReadPII(e.RequestInfo.Auth))
+		return e.Next()
+	})
+}
+
+// fillRosterAnswers sets rec's data (and pii when withPII) from its submission. A row whose
+// entry is not there any more (a superuser removed it from the submission's answers) shows
+// null, as does a member's pii in a survey without sensitive roster answers.
+func (s *Server) fillRosterAnswers(app core.App, rec *core.Record, withPII bool) {
+	var sub struct {
+		FormID  string `db:"form_id"`
+		Version int    `db:"version"`
+		Data    string `db:"data"`
+		PII     string `db:"pii"`
+	}
+	member := rec.Collection().Name == "members"
+	cols := "form_id, version, data, '' AS pii"
+	if member && withPII {
+		cols = "form_id, version, data, COALESCE(pii, '') AS pii"
+	}
+	rec.WithCustomData(true)
+	err := app.DB().NewQuery("SELECT " + cols + " FROM submissions WHERE id = {:id}").
+		Bind(dbx.Params{"id": rec.GetString("submission")}).One(&sub)
+	var repeat string
+	var pos int
+	if err == nil {
+		if sv, ok, ferr := s.Surveys.Find(sub.FormID, sub.Version); ferr == nil && ok {
+			if member {
+				repeat, pos = sv.Design.Roster, rec.GetInt("pos")
+			} else {
+				repeat, pos = sv.Design.Emigrants, rec.GetInt("line")-1
+			}
+		}
+	} else {
+		s.app.Logger().Warn("roster row: submission not readable", "record", rec.Id, "error", err.Error())
+	}
+	rec.Set("data", repeatRow(sub.Data, repeat, pos))
+	if member && withPII {
+		rec.Set("pii", repeatRow(sub.PII, repeat, pos))
+	}
+}
+
+// repeatRow is the JSON text of answers[repeat][pos] as stored (nil when there is none).
+func repeatRow(answers, repeat string, pos int) any {
+	if answers == "" || repeat == "" || pos < 0 {
+		return nil
+	}
+	var top map[string]json.RawMessage
+	if json.Unmarshal([]byte(answers), &top) != nil {
+		return nil
+	}
+	var rows []json.RawMessage
+	if json.Unmarshal(top[repeat], &rows) != nil || pos >= len(rows) {
+		return nil
+	}
+	return types.JSONRaw(rows[pos])
+}
+
+// answerRef finds a reference to the row's own data or pii (not submission.data, not a
+// quoted text) in a filter or sort.
+var answerRef = regexp.MustCompile(`(^|[^\w.@])(data|pii)\b`)
+var quoted = regexp.MustCompile(`'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"`)
+
+// rosterAnswerFilters answers a list of members or emigrants filtered or sorted by their
+// answers with a 400 that says what to do instead. The answers are not columns of these
+// rows, so PocketBase itself would refuse the filter, but with a message that names nothing.
+func (s *Server) rosterAnswerFilters(e *core.RequestEvent) error {
+	path := e.Request.URL.Path
+	if e.Request.Method != http.MethodGet || !strings.HasPrefix(path, "/api/collections/") {
+		return e.Next()
+	}
+	name, rest, _ := strings.Cut(strings.TrimPrefix(path, "/api/collections/"), "/")
+	if rest != "records" {
+		return e.Next()
+	}
+	if name != "members" && name != "emigrants" {
+		c, err := s.app.FindCachedCollectionByNameOrId(name)
+		if err != nil || (c.Name != "members" && c.Name != "emigrants") {
+			return e.Next()
+		}
+		name = c.Name
+	}
+	q := e.Request.URL.Query()
+	for _, k := range []string{"filter", "sort"} {
+		if v := q.Get(k); v != "" && answerRef.MatchString(quoted.ReplaceAllString(v, "''")) {
+			return apiError(http.StatusBadRequest, k+": the answers of "+name+" rows (data, pii) are stored in their submission; "+
+				"filter by the row's own fields (line, status and the typed answers) or by submission.data")
+		}
+	}
+	return e.Next()
+}
