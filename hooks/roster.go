@@ -29,7 +29,8 @@ func (s *Server) bindRosterAnswers() {
 
 // fillRosterAnswers sets rec's data (and pii when withPII) from its submission. A row whose
 // entry is not there any more (a superuser removed it from the submission's answers) shows
-// null, as does a member's pii in a survey without sensitive roster answers.
+// null, as does a member's pii in a survey without sensitive roster answers. The rows'
+// own data and pii columns are hidden fields left empty (NULL) since the migration.
 func (s *Server) fillRosterAnswers(app core.App, rec *core.Record, withPII bool) {
 	var sub struct {
 		FormID  string `db:"form_id"`
@@ -42,7 +43,6 @@ func (s *Server) fillRosterAnswers(app core.App, rec *core.Record, withPII bool)
 	if member && withPII {
 		cols = "form_id, version, data, COALESCE(pii, '') AS pii"
 	}
-	rec.WithCustomData(true)
 	err := app.DB().NewQuery("SELECT " + cols + " FROM submissions WHERE id = {:id}").
 		Bind(dbx.Params{"id": rec.GetString("submission")}).One(&sub)
 	var repeat string
@@ -59,8 +59,16 @@ func (s *Server) fillRosterAnswers(app core.App, rec *core.Record, withPII bool)
 		s.app.Logger().Warn("roster row: submission not readable", "record", rec.Id, "error", err.Error())
 	}
 	rec.Set("data", repeatRow(sub.Data, repeat, pos))
-	if member && withPII {
+	rec.Unhide("data")
+	if !member {
+		return
+	}
+	if withPII {
 		rec.Set("pii", repeatRow(sub.PII, repeat, pos))
+		rec.Unhide("pii")
+	} else {
+		rec.Set("pii", nil)
+		rec.Hide("pii")
 	}
 }
 
@@ -86,8 +94,9 @@ var answerRef = regexp.MustCompile(`(^|[^\w.@])(data|pii)\b`)
 var quoted = regexp.MustCompile(`'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"`)
 
 // rosterAnswerFilters answers a list of members or emigrants filtered or sorted by their
-// answers with a 400 that says what to do instead. The answers are not columns of these
-// rows, so PocketBase itself would refuse the filter, but with a message that names nothing.
+// answers with a 400 that says what to do instead, for every caller: the rows' own data and
+// pii columns are empty, so such a filter would match nothing (PocketBase refuses filters on
+// hidden fields to all but superusers, with a message that names nothing).
 func (s *Server) rosterAnswerFilters(e *core.RequestEvent) error {
 	path := e.Request.URL.Path
 	if e.Request.Method != http.MethodGet || !strings.HasPrefix(path, "/api/collections/") {
