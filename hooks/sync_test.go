@@ -244,3 +244,33 @@ func TestPushProbableDuplicateByGPS(t *testing.T) {
 		t.Errorf("200 m away was flagged as a duplicate of the first: %v", rs[1])
 	}
 }
+
+// TestSameContentOwnFirst: a household with the same answers as one of another enumerator's
+// and one of the caller's own is a duplicate of the caller's (status duplicate), even though
+// the other's was stored first; with only the other's it is flagged, not a duplicate.
+func TestSameContentOwnFirst(t *testing.T) {
+	s := newServer(t)
+	h := households(t, 1, 4343)[0]
+	send := func(who string) map[string]any {
+		t.Helper()
+		c := clone(t, h)
+		c["id"] = newID()
+		code, body := s.do("POST", "/api/sync/push", who, push(c))
+		if code != 200 {
+			t.Fatalf("%s: %d %v", who, code, body)
+		}
+		return results(t, body)[0]
+	}
+	other := send("enumA2")
+	if other["outcome"] != "created" || other["status"] == "duplicate" {
+		t.Fatalf("first copy: %v", other)
+	}
+	mine := send("enumA1")
+	if mine["status"] == "duplicate" {
+		t.Fatalf("the same answers as another enumerator's household made a duplicate: %v", mine)
+	}
+	again := send("enumA1")
+	if again["status"] != "duplicate" || again["duplicate_of"] != mine["id"] {
+		t.Fatalf("the caller's second copy: %v, want a duplicate of %v", again, mine["id"])
+	}
+}

@@ -54,10 +54,16 @@ const (
 	byUUIDSQL = `SELECT id, content_hash, status, errors, warnings, duplicate_of, flags, enumerator, team, raw_hash
 		FROM submissions WHERE uuid = ? ORDER BY created`
 	uuidOfSQL = `SELECT uuid, enumerator FROM submissions WHERE id = ?`
-	// A live submission of the survey with the same content: the caller's own first.
+	// A live submission of the survey with the same content: the caller's own first. Two
+	// probes of idx_submissions_hash, the second only when the first finds none of the
+	// caller's (a compound's LIMIT stops it): ORDER BY enumerator = ? set up a sorter for
+	// every push, though a new household matches nothing.
 	byContentSQL = `SELECT id, uuid, enumerator, team FROM submissions
-		WHERE form_id = ? AND content_hash = ? AND status NOT IN ('duplicate','superseded')
-		ORDER BY enumerator = ? DESC LIMIT 1`
+		WHERE form_id = ?1 AND content_hash = ?2 AND status NOT IN ('duplicate','superseded') AND enumerator = ?3
+		UNION ALL
+		SELECT id, uuid, enumerator, team FROM submissions
+		WHERE form_id = ?1 AND content_hash = ?2 AND status NOT IN ('duplicate','superseded')
+		LIMIT 1`
 	// Candidates for a probable duplicate: same PSU and either the same dwelling or a GPS
 	// point inside a box around the new one (dedup.Compare then measures the distance).
 	// idx_submissions_key (a_psu, a_dwelling, form_id, status, lat, lon) holds what the
