@@ -274,3 +274,22 @@ func TestSameContentOwnFirst(t *testing.T) {
 		t.Fatalf("the caller's second copy: %v, want a duplicate of %v", again, mine["id"])
 	}
 }
+
+// TestConflictsLinkTheFirst: every copy sent under an id with other answers is linked to the
+// submission first stored under it (store.ByUUID: oldest first), not to an earlier copy.
+func TestConflictsLinkTheFirst(t *testing.T) {
+	s := newServer(t)
+	h := households(t, 1, 4444)[0]
+	first, _ := pushOne(t, s, "enumA1", h)
+	for i := 1; i <= 3; i++ {
+		c := clone(t, h)
+		data(c)["a_dwelling"] = 9000 + i
+		code, body := s.do("POST", "/api/sync/push", "enumA1", push(c))
+		if r := results(t, body)[0]; code != 200 || r["outcome"] != "conflict" {
+			t.Fatalf("copy %d: %d %v", i, code, r)
+		}
+	}
+	if n := count(t, s, "submissions", fmt.Sprintf("uuid = '%s' AND conflict_of = '%s'", h["id"], first)); n != 3 {
+		t.Fatalf("%d of 3 copies linked to the first submission %s", n, first)
+	}
+}

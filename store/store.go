@@ -51,8 +51,11 @@ type readStmts struct {
 }
 
 const (
+	// Oldest first: in rowid order, which is the order the rows were written in (every path
+	// inserts with created = now) and the index's own, where ORDER BY created set up a
+	// sorter for every push.
 	byUUIDSQL = `SELECT id, content_hash, status, errors, warnings, duplicate_of, flags, enumerator, team, raw_hash
-		FROM submissions WHERE uuid = ? ORDER BY created`
+		FROM submissions WHERE uuid = ? ORDER BY rowid`
 	uuidOfSQL = `SELECT uuid, enumerator FROM submissions WHERE id = ?`
 	// A live submission of the survey with the same content: the caller's own first. Two
 	// probes of idx_submissions_hash, the second only when the first finds none of the

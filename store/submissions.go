@@ -52,7 +52,7 @@ func scanStored(rows *sql.Rows) ([]Stored, error) {
 	return out, rows.Err()
 }
 
-// ByUUID lists the submissions stored under a device's id, oldest first.
+// ByUUID lists the submissions stored under a device's id, oldest (first written) first.
 func (t *Tx) ByUUID(ctx context.Context, uuid string) ([]Stored, error) {
 	rows, err := t.stmt(ctx, t.s.ws.byUUID).QueryContext(ctx, uuid)
 	if err != nil {
