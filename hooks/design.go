@@ -9,7 +9,8 @@ import (
 // geoKeysOf are the answer keys of a survey's household-level GPS answers (geopoints, the
 // design's gps among them): the answers a reader without personal-data access gets as the
 // PSU's displaced point. Every household geopoint, not only the declared one, so that a
-// survey that declares no design shows no recorded point either.
+// survey that declares no design shows no recorded point either. Those in repeats are
+// displaced by displaceInRows.
 func geoKeysOf(sv *form.Survey) []string {
 	if sv == nil {
 		return nil
@@ -48,4 +49,55 @@ func pointKeys(data map[string]any) []string {
 		}
 	}
 	return out
+}
+
+// hasRepeatGeo: the survey has a GPS answer inside a repeat (a member's workplace, a plot).
+func hasRepeatGeo(sv *form.Survey) bool {
+	if sv == nil {
+		return false
+	}
+	for _, fd := range sv.Fields() {
+		if t, _, _ := strings.Cut(fd.Type, " "); fd.Repeat != "" && (t == "geopoint" || t == "start-geopoint") {
+			return true
+		}
+	}
+	return false
+}
+
+// displaceInRows puts point() (nil: none, the answer is left out) in place of every GPS
+// answer ({"lat": …, "lon": …}) in the repeat rows of answers, nested repeats included; the
+// household-level answers are displaceRecord's. point is called only if there is one (making
+// a PSU's point may write it). It says whether anything changed.
+func displaceInRows(answers map[string]any, point func() map[string]any) bool {
+	changed := false
+	for _, v := range answers {
+		if rows, ok := v.([]any); ok {
+			for _, r := range rows {
+				if row, ok := r.(map[string]any); ok && displaceRow(row, point) {
+					changed = true
+				}
+			}
+		}
+	}
+	return changed
+}
+
+// displaceRow is displaceInRows for one repeat row: its own GPS answers and its repeats'.
+func displaceRow(row map[string]any, point func() map[string]any) bool {
+	changed := false
+	for k, v := range row {
+		if m, ok := v.(map[string]any); ok {
+			if _, lat := m["lat"]; lat {
+				if _, lon := m["lon"]; lon {
+					if p := point(); p == nil {
+						delete(row, k)
+					} else {
+						row[k] = p
+					}
+					changed = true
+				}
+			}
+		}
+	}
+	return displaceInRows(row, point) || changed
 }

@@ -27,13 +27,18 @@ import (
 // maySeeGPS: superusers, the team's supervisors, the enumerator who recorded it, analysts
 // with pii_granted.
 func maySeeGPS(auth, sub *core.Record) bool {
+	return maySeeGPSOf(auth, sub.GetString("team"), sub.GetString("enumerator"))
+}
+
+// maySeeGPSOf is maySeeGPS for a submission known by its team and enumerator.
+func maySeeGPSOf(auth *core.Record, team, enumerator string) bool {
 	switch roleOf(auth) {
 	case RoleSuperuser:
 		return true
 	case RoleSupervisor:
-		return contains(teamsOf(auth), sub.GetString("team"))
+		return contains(teamsOf(auth), team)
 	case RoleEnumerator:
-		return sub.GetString("enumerator") == auth.Id
+		return auth != nil && enumerator == auth.Id
 	case RoleAnalyst:
 		return auth.GetBool("pii_granted")
 	}
@@ -151,7 +156,7 @@ func (s *Server) displaceRecord(rec *core.Record) {
 	}
 	var data map[string]any
 	if json.Unmarshal([]byte(rec.GetString("data")), &data) == nil && data != nil {
-		changed := false
+		changed := displaceInRows(data, func() map[string]any { return pointOf(p, ok) })
 		for _, k := range append(s.geoKeys(rec.GetString("form_id"), rec.GetInt("version")), pointKeys(data)...) {
 			if _, has := data[k]; has {
 				if ok {
@@ -166,6 +171,14 @@ func (s *Server) displaceRecord(rec *core.Record) {
 			rec.Set("data", data)
 		}
 	}
+}
+
+// pointOf is a displaced point as a GPS answer (nil when there is none).
+func pointOf(p disclosure.Point, ok bool) map[string]any {
+	if !ok {
+		return nil
+	}
+	return map[string]any{"lat": p.Lat, "lon": p.Lon}
 }
 
 // psuPoint is a PSU's displaced point: made once, from the first household stored in the

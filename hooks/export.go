@@ -324,6 +324,7 @@ type exportSource struct {
 	params    dbx.Params
 	pii       bool
 	geo       []string      // the household-level GPS answers, displaced for some readers
+	repeatGeo bool          // GPS answers in repeats too: displaced in the rows (displaceInRows)
 	displace  *displacedGPS // nil: recorded GPS
 }
 
@@ -347,6 +348,7 @@ func newExportSource(ctx context.Context, db dbx.Builder, sv *form.Survey, f exp
 	src.withdrawn = base + " AND s.status NOT IN (" + statuses + `) AND EXISTS (SELECT 1 FROM reviews w
 		WHERE w.submission = s.id AND w."from" IN (` + statuses + "))"
 	src.geo = geoKeysOf(sv)
+	src.repeatGeo = hasRepeatGeo(sv)
 	return src
 }
 
@@ -402,6 +404,20 @@ func (src *exportSource) Households(fn func(*export.Household) error) error {
 			v := src.displace.point(txt[2].String, int(psu.Int64))
 			for _, k := range src.geo {
 				h.Replace = append(h.Replace, export.Answer{Field: k, Value: v})
+			}
+			if src.repeatGeo {
+				// A repeat's GPS answers (a member's workplace, a plot) become the PSU's
+				// point as well: the answers decoded and written again, for these surveys only.
+				var answers map[string]any
+				if json.Unmarshal(h.Data, &answers) == nil && displaceInRows(answers, func() map[string]any {
+					var p map[string]any
+					json.Unmarshal(v, &p)
+					return p
+				}) {
+					if b, err := json.Marshal(answers); err == nil {
+						h.Data = b
+					}
+				}
 			}
 		}
 		h.Key, h.UUID, h.FormID, h.Status = txt[0].String, txt[1].String, txt[2].String, txt[3].String

@@ -22,26 +22,32 @@ import (
 // on them are refused by the rosterAnswerFilters middleware).
 func (s *Server) bindRosterAnswers() {
 	s.app.OnRecordEnrich("members", "emigrants").BindFunc(func(e *core.RecordEnrichEvent) error {
-		s.fillRosterAnswers(e.App, e.Record, mayReadPII(e.RequestInfo.Auth))
+		s.fillRosterAnswers(e.App, e.Record, e.RequestInfo.Auth)
 		return e.Next()
 	})
 }
 
-// fillRosterAnswers sets rec's data (and pii when withPII) from its submission. A row whose
-// entry is not there any more (a superuser removed it from the submission's answers) shows
-// null, as does a member's pii in a survey without sensitive roster answers. The rows'
-// own data and pii columns are hidden fields left empty (NULL) since the migration.
-func (s *Server) fillRosterAnswers(app core.App, rec *core.Record, withPII bool) {
+// fillRosterAnswers sets rec's data (and a member's pii, to those who may read personal
+// data) from its submission, with its GPS answers displaced for those who may not see the
+// recorded ones (as the submission's, enrichSubmission). A row whose entry is not there any
+// more (a superuser removed it from the submission's answers) shows null, as does a
+// member's pii in a survey without sensitive roster answers. The rows' own data and pii
+// columns are hidden fields left empty (NULL) since the migration.
+func (s *Server) fillRosterAnswers(app core.App, rec *core.Record, auth *core.Record) {
+	withPII := mayReadPII(auth)
 	var sub struct {
-		FormID  string `db:"form_id"`
-		Version int    `db:"version"`
-		Data    string `db:"data"`
-		PII     string `db:"pii"`
+		FormID     string `db:"form_id"`
+		Version    int    `db:"version"`
+		Team       string `db:"team"`
+		Enumerator string `db:"enumerator"`
+		PSU        int    `db:"a_psu"`
+		Data       string `db:"data"`
+		PII        string `db:"pii"`
 	}
 	member := rec.Collection().Name == "members"
-	cols := "form_id, version, data, '' AS pii"
+	cols := "form_id, version, team, enumerator, a_psu, data, '' AS pii"
 	if member && withPII {
-		cols = "form_id, version, data, COALESCE(pii, '') AS pii"
+		cols = "form_id, version, team, enumerator, a_psu, data, COALESCE(pii, '') AS pii"
 	}
 	err := app.DB().NewQuery("SELECT " + cols + " FROM submissions WHERE id = {:id}").
 		Bind(dbx.Params{"id": rec.GetString("submission")}).One(&sub)
@@ -58,7 +64,22 @@ func (s *Server) fillRosterAnswers(app core.App, rec *core.Record, withPII bool)
 	} else {
 		s.app.Logger().Warn("roster row: submission not readable", "record", rec.Id, "error", err.Error())
 	}
-	rec.Set("data", repeatRow(sub.Data, repeat, pos))
+	row := repeatRow(sub.Data, repeat, pos)
+	if raw, ok := row.(types.JSONRaw); ok && err == nil && !maySeeGPSOf(auth, sub.Team, sub.Enumerator) {
+		var answers map[string]any
+		var point map[string]any
+		made := false
+		at := func() map[string]any {
+			if !made {
+				point, made = pointOf(s.psuPoint(sub.FormID, sub.PSU)), true
+			}
+			return point
+		}
+		if json.Unmarshal(raw, &answers) == nil && displaceRow(answers, at) {
+			row = answers
+		}
+	}
+	rec.Set("data", row)
 	rec.Unhide("data")
 	if !member {
 		return
