@@ -19,26 +19,33 @@ import (
 // level) and a voice recording per member (in the members repeat).
 func installMediaSurvey(t *testing.T, s *server) {
 	t.Helper()
+	installMHSWith(t, s, "mhsmedia",
+		[]any{map[string]any{"type": "audio", "name": "b_voice", "label": "Voice of the member"}},
+		[]any{map[string]any{"type": "image", "name": "dwelling_photo", "label": "Photo of the dwelling"}})
+}
+
+// installMHSWith installs mhs v1 as formID, with the rows inMembers added at the start of
+// the members repeat and atEnd after the last question.
+func installMHSWith(t *testing.T, s *server, formID string, inMembers, atEnd []any) {
+	t.Helper()
 	raw, err := os.ReadFile("../schemas/mhs.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var def map[string]any
 	json.Unmarshal(raw, &def)
-	def["settings"].(map[string]any)["form_id"] = "mhsmedia"
-	rows := def["survey"].([]any)
+	def["settings"].(map[string]any)["form_id"] = formID
 	var out []any
-	for _, r := range rows {
+	for _, r := range def["survey"].([]any) {
 		out = append(out, r)
 		if r.(map[string]any)["name"] == "members" {
-			out = append(out, map[string]any{"type": "audio", "name": "b_voice", "label": "Voice of the member"})
+			out = append(out, inMembers...)
 		}
 	}
-	out = append(out, map[string]any{"type": "image", "name": "dwelling_photo", "label": "Photo of the dwelling"})
-	def["survey"] = out
+	def["survey"] = append(out, atEnd...)
 	b, _ := json.Marshal(def)
 	if _, err := hooks.InstallSurvey(s.App, b); err != nil {
-		t.Fatalf("install the media survey: %v", err)
+		t.Fatalf("install %s: %v", formID, err)
 	}
 }
 

@@ -1,14 +1,11 @@
 package hooks_test
 
 import (
-	"encoding/json"
 	"net/url"
-	"os"
 	"strconv"
 	"testing"
 
 	"fieldbase/dedup"
-	"fieldbase/hooks"
 )
 
 // TestRepeatGPSDisplaced: a GPS answer inside a repeat (here a member's workplace) is, like
@@ -18,25 +15,8 @@ import (
 // may see it get it as recorded.
 func TestRepeatGPSDisplaced(t *testing.T) {
 	s := newServer(t)
-	raw, err := os.ReadFile("../schemas/mhs.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var def map[string]any
-	json.Unmarshal(raw, &def)
-	def["settings"].(map[string]any)["form_id"] = "mhsgeo"
-	var out []any
-	for _, r := range def["survey"].([]any) {
-		out = append(out, r)
-		if r.(map[string]any)["name"] == "members" {
-			out = append(out, map[string]any{"type": "geopoint", "name": "b_work_gps", "label": "Where the member works"})
-		}
-	}
-	def["survey"] = out
-	b, _ := json.Marshal(def)
-	if _, err := hooks.InstallSurvey(s.App, b); err != nil {
-		t.Fatalf("install: %v", err)
-	}
+	installMHSWith(t, s, "mhsgeo",
+		[]any{map[string]any{"type": "geopoint", "name": "b_work_gps", "label": "Where the member works"}}, nil)
 	var h map[string]any
 	for _, c := range households(t, 20, 4545) {
 		if _, ok := data(c)["a_gps"].(map[string]any); ok && len(asList(data(c)["members"])) > 0 {
