@@ -123,7 +123,7 @@ func (l *labeller) answer(f *form.Field, path string, row map[string]any) (answe
 	if a.Label == "" {
 		a.Label = f.Name
 	}
-	if (f.Sensitive || f.Type == "geopoint") && !l.personal {
+	if (f.Sensitive || isLocation(f.Type)) && !l.personal {
 		a.Hidden = true
 		return a, present || len(a.Problems) > 0
 	}
@@ -530,4 +530,11 @@ func pathLabel(sv *form.Survey, path string) string {
 		return orName(f.Label, f.Name)
 	}
 	return path
+}
+
+// isLocation: the answer is a place (a point, a route, a boundary), hidden on the screens of
+// those who may not see recorded GPS.
+func isLocation(typ string) bool {
+	t, _, _ := strings.Cut(typ, " ")
+	return t == "geopoint" || t == "start-geopoint" || t == "geotrace" || t == "geoshape"
 }

@@ -101,3 +101,47 @@ func displaceRow(row map[string]any, point func() map[string]any) bool {
 	}
 	return displaceInRows(row, point) || changed
 }
+
+// shapeKeysOf are the answer keys of a survey's geotrace and geoshape answers, at any level:
+// a route or a plot's boundary, points a reader without personal-data access does not get
+// at all (a shape cannot be moved to the PSU's point). A same-named answer at another level
+// is taken out with them: the safe side.
+func shapeKeysOf(sv *form.Survey) map[string]bool {
+	if sv == nil {
+		return nil
+	}
+	var out map[string]bool
+	for _, fd := range sv.Fields() {
+		if t, _, _ := strings.Cut(fd.Type, " "); t == "geotrace" || t == "geoshape" {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[fd.Key] = true
+		}
+	}
+	return out
+}
+
+// dropShapes takes the answers named in shapes out of answers and its repeat rows, nested
+// repeats included; it says whether anything changed.
+func dropShapes(answers map[string]any, shapes map[string]bool) bool {
+	if len(shapes) == 0 {
+		return false
+	}
+	changed := false
+	for k, v := range answers {
+		if shapes[k] {
+			delete(answers, k)
+			changed = true
+			continue
+		}
+		if rows, ok := v.([]any); ok {
+			for _, r := range rows {
+				if row, ok := r.(map[string]any); ok && dropShapes(row, shapes) {
+					changed = true
+				}
+			}
+		}
+	}
+	return changed
+}

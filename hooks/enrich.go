@@ -157,6 +157,9 @@ func (s *Server) displaceRecord(rec *core.Record) {
 	var data map[string]any
 	if json.Unmarshal([]byte(rec.GetString("data")), &data) == nil && data != nil {
 		changed := displaceInRows(data, func() map[string]any { return pointOf(p, ok) })
+		if sv, found := s.Surveys.Survey(rec.GetString("form_id"), rec.GetInt("version")); found && dropShapes(data, shapeKeysOf(sv.Form)) {
+			changed = true
+		}
 		for _, k := range append(s.geoKeys(rec.GetString("form_id"), rec.GetInt("version")), pointKeys(data)...) {
 			if _, has := data[k]; has {
 				if ok {

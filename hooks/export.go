@@ -323,9 +323,10 @@ type exportSource struct {
 	withdrawn string // households of the increment outside the statuses, once inside them
 	params    dbx.Params
 	pii       bool
-	geo       []string      // the household-level GPS answers, displaced for some readers
-	repeatGeo bool          // GPS answers in repeats too: displaced in the rows (displaceInRows)
-	displace  *displacedGPS // nil: recorded GPS
+	geo       []string        // the household-level GPS answers, displaced for some readers
+	repeatGeo bool            // GPS answers in repeats too: displaced in the rows (displaceInRows)
+	shapes    map[string]bool // geotrace and geoshape answers: left out for the same readers
+	displace  *displacedGPS   // nil: recorded GPS
 }
 
 func newExportSource(ctx context.Context, db dbx.Builder, sv *form.Survey, f export.Filter, cursor int64) *exportSource {
@@ -349,6 +350,7 @@ func newExportSource(ctx context.Context, db dbx.Builder, sv *form.Survey, f exp
 		WHERE w.submission = s.id AND w."from" IN (` + statuses + "))"
 	src.geo = geoKeysOf(sv)
 	src.repeatGeo = hasRepeatGeo(sv)
+	src.shapes = shapeKeysOf(sv)
 	return src
 }
 
@@ -405,17 +407,21 @@ func (src *exportSource) Households(fn func(*export.Household) error) error {
 			for _, k := range src.geo {
 				h.Replace = append(h.Replace, export.Answer{Field: k, Value: v})
 			}
-			if src.repeatGeo {
-				// A repeat's GPS answers (a member's workplace, a plot) become the PSU's
-				// point as well: the answers decoded and written again, for these surveys only.
+			if src.repeatGeo || len(src.shapes) > 0 {
+				// A repeat's GPS answers (a member's workplace, a plot) become the PSU's point
+				// as well, and routes and boundaries are left out: the answers decoded and
+				// written again, for these surveys only.
 				var answers map[string]any
-				if json.Unmarshal(h.Data, &answers) == nil && displaceInRows(answers, func() map[string]any {
-					var p map[string]any
-					json.Unmarshal(v, &p)
-					return p
-				}) {
-					if b, err := json.Marshal(answers); err == nil {
-						h.Data = b
+				if json.Unmarshal(h.Data, &answers) == nil {
+					moved := src.repeatGeo && displaceInRows(answers, func() map[string]any {
+						var p map[string]any
+						json.Unmarshal(v, &p)
+						return p
+					})
+					if dropShapes(answers, src.shapes) || moved {
+						if b, err := json.Marshal(answers); err == nil {
+							h.Data = b
+						}
 					}
 				}
 			}

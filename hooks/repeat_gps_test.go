@@ -3,6 +3,7 @@ package hooks_test
 import (
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 
 	"fieldbase/dedup"
@@ -10,13 +11,16 @@ import (
 
 // TestRepeatGPSDisplaced: a GPS answer inside a repeat (here a member's workplace) is, like
 // the household's, the PSU's displaced point for every reader who may not see the recorded
-// GPS (an analyst without personal-data access), on every door: the submission's answers
-// in the record API, the member row's, and the microdata export's members.csv. Readers who
-// may see it get it as recorded.
+// GPS (an analyst without personal-data access), and routes and plots (geotrace, geoshape,
+// at household level and in a repeat) are left out for them, on every door: the
+// submission's answers in the record API, the member row's, and the microdata export's
+// households.csv and members.csv. Readers who may see them get them as recorded.
 func TestRepeatGPSDisplaced(t *testing.T) {
 	s := newServer(t)
 	installMHSWith(t, s, "mhsgeo",
-		[]any{map[string]any{"type": "geopoint", "name": "b_work_gps", "label": "Where the member works"}}, nil)
+		[]any{map[string]any{"type": "geopoint", "name": "b_work_gps", "label": "Where the member works"},
+			map[string]any{"type": "geoshape", "name": "b_plot", "label": "The member's plot"}},
+		[]any{map[string]any{"type": "geotrace", "name": "route", "label": "The way to the dwelling"}})
 	var h map[string]any
 	for _, c := range households(t, 20, 4545) {
 		if _, ok := data(c)["a_gps"].(map[string]any); ok && len(asList(data(c)["members"])) > 0 {
@@ -30,6 +34,10 @@ func TestRepeatGPSDisplaced(t *testing.T) {
 	h["survey"] = "mhsgeo"
 	work := map[string]any{"lat": 27.123456, "lon": 85.654321, "accuracy": 4.0}
 	data(h)["members"].([]any)[0].(map[string]any)["b_work_gps"] = work
+	plot := "27.1 85.1 0 5; 27.1001 85.1 0 5; 27.1001 85.1001 0 5; 27.1 85.1 0 5"
+	data(h)["members"].([]any)[0].(map[string]any)["b_plot"] = plot
+	route := "27.2 85.2 0 5; 27.2002 85.2003 0 5"
+	data(h)["route"] = route
 	id, _ := pushOne(t, s, "enumA1", h)
 	if code, body := reviewAs(s, "supA", id, map[string]any{"action": "approve"}); code != 200 {
 		t.Fatalf("approve: %d %v", code, body)
@@ -42,6 +50,13 @@ func TestRepeatGPSDisplaced(t *testing.T) {
 		code, rec := s.do("GET", "/api/collections/submissions/records/"+id, who, nil)
 		if code != 200 {
 			t.Fatalf("%s: %d %v", who, code, rec)
+		}
+		// Routes and plots: all of it or none (no shape can be moved to the PSU's point).
+		if r := rec["data"].(map[string]any)["route"]; (r == route) != may {
+			t.Errorf("%s reads the route as %v (may: %v)", who, r, may)
+		}
+		if p := asList(rec["data"].(map[string]any)["members"])[0].(map[string]any)["b_plot"]; (p == plot) != may {
+			t.Errorf("%s reads the submission's member plot as %v (may: %v)", who, p, may)
 		}
 		got := asList(rec["data"].(map[string]any)["members"])[0].(map[string]any)["b_work_gps"]
 		if recorded(got) != may {
@@ -61,6 +76,21 @@ func TestRepeatGPSDisplaced(t *testing.T) {
 		row := asList(body["items"])[0].(map[string]any)["data"].(map[string]any)
 		if recorded(row["b_work_gps"]) != may {
 			t.Errorf("%s reads the member row's GPS as %v (may see the recorded one: %v)", who, row["b_work_gps"], may)
+		}
+		if (row["b_plot"] == plot) != may {
+			t.Errorf("%s reads the member row's plot as %v (may: %v)", who, row["b_plot"], may)
+		}
+	}
+	// The console's household screen: an analyst's shows no place at all (hidden answers).
+	for who, may := range map[string]bool{"analyst": false, "supA": true} {
+		code, raw := s.doRaw("GET", "/api/console/submissions/"+id, who, nil)
+		if code != 200 {
+			t.Fatalf("%s console: %d %s", who, code, raw)
+		}
+		for _, place := range []string{route, plot, "27.123456"} {
+			if strings.Contains(string(raw), place) != may {
+				t.Errorf("%s's console screen shows %q: %v (may: %v)", who, place, !may, may)
+			}
 		}
 	}
 	x, _ := exportOK(t, s, "analyst", "survey=mhsgeo")
@@ -83,8 +113,19 @@ func TestRepeatGPSDisplaced(t *testing.T) {
 	if !found {
 		t.Error("the analyst's members.csv has no b_work_gps at all: the check proves nothing")
 	}
+	for _, r := range rows {
+		if r["b_plot"] != "" {
+			t.Errorf("the analyst's members.csv has the plot %q", r["b_plot"])
+		}
+	}
+	if r := x.rows["households.csv"][0]; r["route"] != "" {
+		t.Errorf("the analyst's households.csv has the route %q", r["route"])
+	}
 	x, _ = exportOK(t, s, "analystPII", "survey=mhsgeo&pii=1")
-	if r := x.rows["members.csv"][0]; r["b_work_gps_lat"] != strconv.FormatFloat(work["lat"].(float64), 'f', -1, 64) {
-		t.Errorf("analystPII's export: member GPS %q, recorded %v", r["b_work_gps_lat"], work["lat"])
+	if r := x.rows["members.csv"][0]; r["b_work_gps_lat"] != strconv.FormatFloat(work["lat"].(float64), 'f', -1, 64) || r["b_plot"] != plot {
+		t.Errorf("analystPII's export: member GPS %q and plot %q, recorded %v and %q", r["b_work_gps_lat"], r["b_plot"], work["lat"], plot)
+	}
+	if r := x.rows["households.csv"][0]; r["route"] != route {
+		t.Errorf("analystPII's export: route %q, recorded %q", r["route"], route)
 	}
 }

@@ -53,8 +53,10 @@ func (s *Server) fillRosterAnswers(app core.App, rec *core.Record, auth *core.Re
 		Bind(dbx.Params{"id": rec.GetString("submission")}).One(&sub)
 	var repeat string
 	var pos int
+	var shapes map[string]bool
 	if err == nil {
 		if sv, ok, ferr := s.Surveys.Find(sub.FormID, sub.Version); ferr == nil && ok {
+			shapes = shapeKeysOf(sv.Form)
 			if member {
 				repeat, pos = sv.Design.Roster, rec.GetInt("pos")
 			} else {
@@ -75,8 +77,11 @@ func (s *Server) fillRosterAnswers(app core.App, rec *core.Record, auth *core.Re
 			}
 			return point
 		}
-		if json.Unmarshal(raw, &answers) == nil && displaceRow(answers, at) {
-			row = answers
+		if json.Unmarshal(raw, &answers) == nil {
+			moved := displaceRow(answers, at)
+			if dropShapes(answers, shapes) || moved {
+				row = answers
+			}
 		}
 	}
 	rec.Set("data", row)
