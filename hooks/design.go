@@ -6,33 +6,55 @@ import (
 	"fieldbase/form"
 )
 
-// geoKeysOf are the answer keys of a survey's household-level GPS answers (geopoints, the
-// design's gps among them): the answers a reader without personal-data access gets as the
-// PSU's displaced point. Every household geopoint, not only the declared one, so that a
-// survey that declares no design shows no recorded point either. Those in repeats are
-// displaced by displaceInRows.
-func geoKeysOf(sv *form.Survey) []string {
+// places are where a survey's answers say where someone is: what a reader without
+// personal-data access gets as the PSU's displaced point, or not at all.
+type places struct {
+	// points are the keys of the household-level GPS answers (geopoints, the design's gps
+	// among them): every one, not only the declared one, so that a survey that declares no
+	// design shows no recorded point either.
+	points []string
+	// inRepeats: GPS answers in repeats too (a member's workplace, a plot): displaceInRows.
+	inRepeats bool
+	// shapes are the keys of the geotrace and geoshape answers, at any level: a route or a
+	// plot's boundary, left out (a shape cannot be moved to the PSU's point). A same-named
+	// answer at another level is taken out with them: the safe side.
+	shapes map[string]bool
+}
+
+// any: the survey has a place in a repeat or a shape, which only rewriting the answers
+// hides (household-level points are replaced by key).
+func (p places) any() bool { return p.inRepeats || len(p.shapes) > 0 }
+
+// placesOf reads a survey's places in one walk of its fields.
+func placesOf(sv *form.Survey) places {
+	var out places
 	if sv == nil {
-		return nil
+		return out
 	}
-	var out []string
 	for _, fd := range sv.Fields() {
-		if fd.Repeat != "" {
-			continue
-		}
-		if t, _, _ := strings.Cut(fd.Type, " "); t == "geopoint" || t == "start-geopoint" {
-			out = append(out, fd.Key)
+		switch t, _, _ := strings.Cut(fd.Type, " "); t {
+		case "geopoint", "start-geopoint":
+			if fd.Repeat != "" {
+				out.inRepeats = true
+			} else {
+				out.points = append(out.points, fd.Key)
+			}
+		case "geotrace", "geoshape":
+			if out.shapes == nil {
+				out.shapes = map[string]bool{}
+			}
+			out.shapes[fd.Key] = true
 		}
 	}
 	return out
 }
 
-// geoKeys is geoKeysOf a stored survey version (none when the server does not have it).
-func (s *Server) geoKeys(formID string, version int) []string {
+// places is placesOf a stored survey version (none when the server does not have it).
+func (s *Server) places(formID string, version int) places {
 	if sv, ok := s.Surveys.Survey(formID, version); ok {
-		return geoKeysOf(sv.Form)
+		return placesOf(sv.Form)
 	}
-	return nil
+	return places{}
 }
 
 // pointKeys are the keys of answers that read as a GPS point ({"lat": …, "lon": …}), for a
@@ -49,19 +71,6 @@ func pointKeys(data map[string]any) []string {
 		}
 	}
 	return out
-}
-
-// hasRepeatGeo: the survey has a GPS answer inside a repeat (a member's workplace, a plot).
-func hasRepeatGeo(sv *form.Survey) bool {
-	if sv == nil {
-		return false
-	}
-	for _, fd := range sv.Fields() {
-		if t, _, _ := strings.Cut(fd.Type, " "); fd.Repeat != "" && (t == "geopoint" || t == "start-geopoint") {
-			return true
-		}
-	}
-	return false
 }
 
 // displaceInRows puts point() (nil: none, the answer is left out) in place of every GPS
@@ -100,26 +109,6 @@ func displaceRow(row map[string]any, point func() map[string]any) bool {
 		}
 	}
 	return displaceInRows(row, point) || changed
-}
-
-// shapeKeysOf are the answer keys of a survey's geotrace and geoshape answers, at any level:
-// a route or a plot's boundary, points a reader without personal-data access does not get
-// at all (a shape cannot be moved to the PSU's point). A same-named answer at another level
-// is taken out with them: the safe side.
-func shapeKeysOf(sv *form.Survey) map[string]bool {
-	if sv == nil {
-		return nil
-	}
-	var out map[string]bool
-	for _, fd := range sv.Fields() {
-		if t, _, _ := strings.Cut(fd.Type, " "); t == "geotrace" || t == "geoshape" {
-			if out == nil {
-				out = map[string]bool{}
-			}
-			out[fd.Key] = true
-		}
-	}
-	return out
 }
 
 // dropShapes takes the answers named in shapes out of answers and its repeat rows, nested

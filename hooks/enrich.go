@@ -156,14 +156,16 @@ func (s *Server) displaceRecord(rec *core.Record) {
 	}
 	var data map[string]any
 	if json.Unmarshal([]byte(rec.GetString("data")), &data) == nil && data != nil {
-		changed := displaceInRows(data, func() map[string]any { return pointOf(p, ok) })
-		if sv, found := s.Surveys.Survey(rec.GetString("form_id"), rec.GetInt("version")); found && dropShapes(data, shapeKeysOf(sv.Form)) {
+		pl := s.places(rec.GetString("form_id"), rec.GetInt("version"))
+		point := pointOf(p, ok)
+		changed := displaceInRows(data, func() map[string]any { return point })
+		if dropShapes(data, pl.shapes) {
 			changed = true
 		}
-		for _, k := range append(s.geoKeys(rec.GetString("form_id"), rec.GetInt("version")), pointKeys(data)...) {
+		for _, k := range append(pl.points, pointKeys(data)...) {
 			if _, has := data[k]; has {
-				if ok {
-					data[k] = map[string]any{"lat": p.Lat, "lon": p.Lon}
+				if point != nil {
+					data[k] = point
 				} else {
 					delete(data, k)
 				}

@@ -323,10 +323,8 @@ type exportSource struct {
 	withdrawn string // households of the increment outside the statuses, once inside them
 	params    dbx.Params
 	pii       bool
-	geo       []string        // the household-level GPS answers, displaced for some readers
-	repeatGeo bool            // GPS answers in repeats too: displaced in the rows (displaceInRows)
-	shapes    map[string]bool // geotrace and geoshape answers: left out for the same readers
-	displace  *displacedGPS   // nil: recorded GPS
+	places    places        // the GPS answers, displaced for some readers, and the shapes, left out
+	displace  *displacedGPS // nil: recorded GPS
 }
 
 func newExportSource(ctx context.Context, db dbx.Builder, sv *form.Survey, f export.Filter, cursor int64) *exportSource {
@@ -348,9 +346,7 @@ func newExportSource(ctx context.Context, db dbx.Builder, sv *form.Survey, f exp
 	// Left the statuses: a transition out of one of them is in the audit trail.
 	src.withdrawn = base + " AND s.status NOT IN (" + statuses + `) AND EXISTS (SELECT 1 FROM reviews w
 		WHERE w.submission = s.id AND w."from" IN (` + statuses + "))"
-	src.geo = geoKeysOf(sv)
-	src.repeatGeo = hasRepeatGeo(sv)
-	src.shapes = shapeKeysOf(sv)
+	src.places = placesOf(sv)
 	return src
 }
 
@@ -404,21 +400,19 @@ func (src *exportSource) Households(fn func(*export.Household) error) error {
 		h.Replace = h.Replace[:0]
 		if src.displace != nil {
 			v := src.displace.point(txt[2].String, int(psu.Int64))
-			for _, k := range src.geo {
+			for _, k := range src.places.points {
 				h.Replace = append(h.Replace, export.Answer{Field: k, Value: v})
 			}
-			if src.repeatGeo || len(src.shapes) > 0 {
+			if src.places.any() {
 				// A repeat's GPS answers (a member's workplace, a plot) become the PSU's point
 				// as well, and routes and boundaries are left out: the answers decoded and
 				// written again, for these surveys only.
 				var answers map[string]any
 				if json.Unmarshal(h.Data, &answers) == nil {
-					moved := src.repeatGeo && displaceInRows(answers, func() map[string]any {
-						var p map[string]any
-						json.Unmarshal(v, &p)
-						return p
-					})
-					if dropShapes(answers, src.shapes) || moved {
+					var point map[string]any
+					json.Unmarshal(v, &point) // nil v: no point, the answers are left out
+					moved := src.places.inRepeats && displaceInRows(answers, func() map[string]any { return point })
+					if dropShapes(answers, src.places.shapes) || moved {
 						if b, err := json.Marshal(answers); err == nil {
 							h.Data = b
 						}

@@ -53,10 +53,10 @@ func (s *Server) fillRosterAnswers(app core.App, rec *core.Record, auth *core.Re
 		Bind(dbx.Params{"id": rec.GetString("submission")}).One(&sub)
 	var repeat string
 	var pos int
-	var shapes map[string]bool
+	var pl places
 	if err == nil {
 		if sv, ok, ferr := s.Surveys.Find(sub.FormID, sub.Version); ferr == nil && ok {
-			shapes = shapeKeysOf(sv.Form)
+			pl = placesOf(sv.Form)
 			if member {
 				repeat, pos = sv.Design.Roster, rec.GetInt("pos")
 			} else {
@@ -67,7 +67,7 @@ func (s *Server) fillRosterAnswers(app core.App, rec *core.Record, auth *core.Re
 		s.app.Logger().Warn("roster row: submission not readable", "record", rec.Id, "error", err.Error())
 	}
 	row := repeatRow(sub.Data, repeat, pos)
-	if raw, ok := row.(types.JSONRaw); ok && err == nil && !maySeeGPSOf(auth, sub.Team, sub.Enumerator) {
+	if raw, ok := row.(types.JSONRaw); ok && pl.any() && !maySeeGPSOf(auth, sub.Team, sub.Enumerator) {
 		var answers map[string]any
 		var point map[string]any
 		made := false
@@ -79,7 +79,7 @@ func (s *Server) fillRosterAnswers(app core.App, rec *core.Record, auth *core.Re
 		}
 		if json.Unmarshal(raw, &answers) == nil {
 			moved := displaceRow(answers, at)
-			if dropShapes(answers, shapes) || moved {
+			if dropShapes(answers, pl.shapes) || moved {
 				row = answers
 			}
 		}
