@@ -323,8 +323,9 @@ type exportSource struct {
 	withdrawn string // households of the increment outside the statuses, once inside them
 	params    dbx.Params
 	pii       bool
-	places    places        // the GPS answers, displaced for some readers, and the shapes, left out
-	displace  *displacedGPS // nil: recorded GPS
+	places    places            // the GPS answers, displaced for some readers, and the shapes, left out
+	hide      disclosure.Places // the places of src.places in repeats and shapes, for displace
+	displace  *displacedGPS     // nil: recorded GPS
 }
 
 func newExportSource(ctx context.Context, db dbx.Builder, sv *form.Survey, f export.Filter, cursor int64) *exportSource {
@@ -347,6 +348,7 @@ func newExportSource(ctx context.Context, db dbx.Builder, sv *form.Survey, f exp
 	src.withdrawn = base + " AND s.status NOT IN (" + statuses + `) AND EXISTS (SELECT 1 FROM reviews w
 		WHERE w.submission = s.id AND w."from" IN (` + statuses + "))"
 	src.places = placesOf(sv)
+	src.hide = disclosure.Places{InRepeats: src.places.inRepeats, Shapes: src.places.shapes}
 	return src
 }
 
@@ -403,21 +405,16 @@ func (src *exportSource) Households(fn func(*export.Household) error) error {
 			for _, k := range src.places.points {
 				h.Replace = append(h.Replace, export.Answer{Field: k, Value: v})
 			}
-			if src.places.any() {
+			if src.hide.Any() {
 				// A repeat's GPS answers (a member's workplace, a plot) become the PSU's point
-				// as well, and routes and boundaries are left out: the answers decoded and
-				// written again, for these surveys only.
-				var answers map[string]any
-				if json.Unmarshal(h.Data, &answers) == nil {
-					var point map[string]any
-					json.Unmarshal(v, &point) // nil v: no point, the answers are left out
-					moved := src.places.inRepeats && displaceInRows(answers, func() map[string]any { return point })
-					if dropShapes(answers, src.places.shapes) || moved {
-						if b, err := json.Marshal(answers); err == nil {
-							h.Data = b
-						}
-					}
+				// as well (nil v: no point, they are left out), and routes and boundaries are
+				// left out: for these surveys only. Answers that cannot be read are not
+				// exported as they are.
+				out, _, err := src.hide.Hide(h.Data, v)
+				if err != nil {
+					return fmt.Errorf("export: household %s: %w", txt[0].String, err)
 				}
+				h.Data = out
 			}
 		}
 		h.Key, h.UUID, h.FormID, h.Status = txt[0].String, txt[1].String, txt[2].String, txt[3].String
