@@ -463,6 +463,19 @@ func (b *Bench) Run(ctx context.Context) error {
 		return fmt.Errorf("only %d submissions of %s to decide", len(ids), enum.Email)
 	}
 	approve := ids[:len(ids)-rejects]
+	// The device is up to date before the decisions (the survey, its assignments): the timed
+	// pull's page then holds the decisions alone.
+	cursor := "0"
+	for {
+		ans, _, err := pull(ctx, ca, enum.Token, cursor, opt.Decisions)
+		if err != nil {
+			return err
+		}
+		cursor = ans.Cursor
+		if !ans.HasMore {
+			break
+		}
+	}
 	start := time.Now()
 	if err := reviewBulk(ctx, ca, sup.Token, "approve", "", approve); err != nil {
 		return err
@@ -473,15 +486,6 @@ func (b *Bench) Run(ctx context.Context) error {
 	rev := time.Since(start)
 	b.logf("%d decisions by %s through POST /api/review/bulk in %s", len(ids), sup.Email, rev.Round(time.Millisecond))
 	b.figure("review_bulk_decisions_per_s", float64(len(ids))/rev.Seconds(), "decisions/s")
-	// The device already has the survey: start after the survey change.
-	first, _, err := pull(ctx, ca, enum.Token, "0", 1)
-	if err != nil {
-		return err
-	}
-	cursor := first.Cursor
-	if len(first.Decisions) > 0 {
-		cursor = "0"
-	}
 	var pulls []float64
 	for r := 0; r < opt.Runs; r++ {
 		ans, d, err := pull(ctx, ca, enum.Token, cursor, opt.Decisions)
@@ -489,7 +493,7 @@ func (b *Bench) Run(ctx context.Context) error {
 			return err
 		}
 		if len(ans.Decisions) != opt.Decisions {
-			b.logf("pull: %d decisions (want %d), has_more %v", len(ans.Decisions), opt.Decisions, ans.HasMore)
+			return fmt.Errorf("pull: %d decisions in the page, want %d (has_more %v)", len(ans.Decisions), opt.Decisions, ans.HasMore)
 		}
 		pulls = append(pulls, float64(d.Microseconds())/1000)
 	}
