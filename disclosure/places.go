@@ -38,16 +38,13 @@ type Places struct {
 // is passed through (as the export's decoder does).
 var placesOptions = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
 
-// Any says whether answers of this survey need rewriting at all.
-func (p *Places) Any() bool { return p.InRepeats || len(p.Shapes) > 0 }
-
 // Hide returns data with the places hidden, point (a JSON object) in place of each repeat's
 // GPS answer; with no point (nil or null) those answers are left out too. When nothing
 // needed to change, out is data itself and changed is false. Otherwise out is valid until
 // the next call. An error says data is not a JSON object: nothing of it can be shown then.
 func (p *Places) Hide(data, point []byte) (out []byte, changed bool, err error) {
 	doc := bytes.TrimSpace(data)
-	if len(doc) == 0 || bytes.Equal(doc, []byte("null")) || !p.Any() {
+	if len(doc) == 0 || bytes.Equal(doc, []byte("null")) || (!p.InRepeats && len(p.Shapes) == 0) {
 		return data, false, nil
 	}
 	p.point = bytes.TrimSpace(point)

@@ -323,9 +323,8 @@ type exportSource struct {
 	withdrawn string // households of the increment outside the statuses, once inside them
 	params    dbx.Params
 	pii       bool
-	places    places            // the GPS answers, displaced for some readers, and the shapes, left out
-	hide      disclosure.Places // the places of src.places in repeats and shapes, for displace
-	displace  *displacedGPS     // nil: recorded GPS
+	places    places        // the GPS answers, displaced for some readers, and the shapes, left out
+	displace  *displacedGPS // nil: recorded GPS
 }
 
 func newExportSource(ctx context.Context, db dbx.Builder, sv *form.Survey, f export.Filter, cursor int64) *exportSource {
@@ -348,7 +347,6 @@ func newExportSource(ctx context.Context, db dbx.Builder, sv *form.Survey, f exp
 	src.withdrawn = base + " AND s.status NOT IN (" + statuses + `) AND EXISTS (SELECT 1 FROM reviews w
 		WHERE w.submission = s.id AND w."from" IN (` + statuses + "))"
 	src.places = placesOf(sv)
-	src.hide = disclosure.Places{InRepeats: src.places.inRepeats, Shapes: src.places.shapes}
 	return src
 }
 
@@ -390,6 +388,9 @@ func (src *exportSource) Households(fn func(*export.Household) error) error {
 	}
 	defer rows.Close()
 	var h export.Household
+	// The repeats' places and the shapes, hidden on the stored bytes (its buffers kept from
+	// household to household).
+	hide := disclosure.Places{InRepeats: src.places.inRepeats, Shapes: src.places.shapes}
 	var version, seq sql.NullInt64
 	var duration sql.NullFloat64
 	var txt [11]sql.NullString
@@ -405,12 +406,12 @@ func (src *exportSource) Households(fn func(*export.Household) error) error {
 			for _, k := range src.places.points {
 				h.Replace = append(h.Replace, export.Answer{Field: k, Value: v})
 			}
-			if src.hide.Any() {
+			if src.places.any() {
 				// A repeat's GPS answers (a member's workplace, a plot) become the PSU's point
 				// as well (nil v: no point, they are left out), and routes and boundaries are
 				// left out: for these surveys only. Answers that cannot be read are not
 				// exported as they are.
-				out, _, err := src.hide.Hide(h.Data, v)
+				out, _, err := hide.Hide(h.Data, v)
 				if err != nil {
 					return fmt.Errorf("export: household %s: %w", txt[0].String, err)
 				}
