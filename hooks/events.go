@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -20,10 +21,17 @@ import (
 // OnRecordAfterUpdateSuccess hooks and into realtime messages (apis/realtime.go), which it
 // sends only to subscribers whose list/view rule allows the record, with pii hidden by
 // bindEnrich unless the subscriber may read it. (Finer scoping by role hooks in here.)
+//
+// The events are made only when something can take them (eventsHeard): building a
+// household's record and running the hooks was a tenth of an OpenRosa submission's CPU,
+// spent for nobody while no one watches.
 func (s *Server) afterPush(ctx context.Context, written []ingest.Written) {
 	col, err := s.app.FindCachedCollectionByNameOrId("submissions")
 	if err != nil {
 		s.app.Logger().Error("push: submissions collection for the events", "error", err.Error())
+		return
+	}
+	if !s.eventsHeard(col) {
 		return
 	}
 	recs := make([]*core.Record, len(written))
@@ -175,4 +183,35 @@ func jsonEqual(a, b any) bool {
 	x, err1 := json.Marshal(a)
 	y, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && string(x) == string(y)
+}
+
+// recordHooks counts the handlers of the four hooks a push's events run through.
+func recordHooks(app core.App) int64 {
+	return int64(app.OnModelAfterCreateSuccess().Length() + app.OnModelAfterUpdateSuccess().Length() +
+		app.OnRecordAfterCreateSuccess().Length() + app.OnRecordAfterUpdateSuccess().Length())
+}
+
+// hookBaseline holds recordHooks as serving began (-1 until then): PocketBase's own
+// handlers (realtime's broadcast, the record proxies) and fieldbase's, none of which needs
+// a push's events but realtime's, which needs a subscriber. A handler bound after that (an
+// extension's, a test's) changes the count, and from then on every push fires its events.
+// A fieldbase handler meant to see pushed households must be bound after serving begins,
+// or call in from afterPush.
+type hookBaseline struct{ n atomic.Int64 }
+
+// eventsHeard says whether a push's record events can reach anyone: a realtime client
+// subscribed to the collection (its records or one of them: PocketBase's topics
+// "submissions/*", "submissions/<id>", the older "submissions", or the same by collection
+// id), or a record hook bound since serving began. It errs towards firing: unknown
+// baseline, changed count.
+func (s *Server) eventsHeard(col *core.Collection) bool {
+	if base := s.hookBase.n.Load(); base < 0 || recordHooks(s.app) != base {
+		return true
+	}
+	for _, c := range s.app.SubscriptionsBroker().Clients() {
+		if len(c.Subscriptions(col.Name+"/", col.Name+"?", col.Id+"/", col.Id+"?")) > 0 {
+			return true
+		}
+	}
+	return false
 }

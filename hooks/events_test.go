@@ -124,6 +124,65 @@ func TestPushFiresRecordEventsAndRealtime(t *testing.T) {
 	}
 }
 
+// A push's record events are made only when something can take them. A hook bound before
+// fieldbase's own (as main.go could bind one) is part of the baseline, so with no realtime
+// client subscribed to submissions nothing is fired, not even for a client subscribed to
+// something else; once a supervisor subscribes, JSON pushes and OpenRosa submissions reach
+// them and the hook; when they leave, nothing is fired again.
+func TestPushEventsOnlyWhenHeard(t *testing.T) {
+	var created atomic.Int32
+	s := newServerBound(t, fixtureDir, func(app core.App) {
+		app.OnRecordAfterCreateSuccess("submissions").BindFunc(func(e *core.RecordEvent) error {
+			created.Add(1)
+			return e.Next()
+		})
+	})
+	hh := households(t, 4, 31)
+	pushOne(t, s, "enumA1", hh[0])
+	if n := created.Load(); n != 0 {
+		t.Fatalf("%d create events with nobody to hear them", n)
+	}
+	subscribe(t, s, "supA", "fieldbase/console")
+	pushOne(t, s, "enumA1", hh[1])
+	if n := created.Load(); n != 0 {
+		t.Fatalf("%d create events for a client subscribed to the console topic only", n)
+	}
+
+	sup := subscribe(t, s, "supA", "submissions/*")
+	pushOne(t, s, "enumA1", hh[2])
+	if m := sup.next(5 * time.Second); m == nil || m["action"] != "create" {
+		t.Fatalf("the subscribed supervisor got %v for a JSON push", m)
+	} else if rec, _ := m["record"].(map[string]any); rec["uuid"] != hh[2]["id"] {
+		t.Fatalf("message for %v, pushed %v", rec["uuid"], hh[2]["id"])
+	}
+	c := &orClient{t: t, s: s, base: s.URL + "/openrosa/key/" + appToken(t, s, fx.enumA1)}
+	doc, instance := engineInstance(t)
+	if a := c.submit(doc, nil, nil); a.status != 201 {
+		t.Fatalf("OpenRosa submission: %d %s", a.status, a.body)
+	}
+	if m := sup.next(5 * time.Second); m == nil {
+		t.Fatal("the subscribed supervisor got nothing for an OpenRosa submission")
+	} else if rec, _ := m["record"].(map[string]any); rec["uuid"] != instance {
+		t.Fatalf("message for %v, sent %v", rec["uuid"], instance)
+	}
+	if n := created.Load(); n != 2 {
+		t.Fatalf("%d create events for 2 households with a subscriber", n)
+	}
+
+	sup.cancel()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(s.App.SubscriptionsBroker().Clients()) > 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the realtime client that left is still registered")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	pushOne(t, s, "enumA1", hh[3])
+	if n := created.Load(); n != 2 {
+		t.Fatalf("%d create events: the push after the subscriber left fired one", n-2)
+	}
+}
+
 // A superuser's edit of the answers in the admin UI moves the change seq (so the indicator
 // cache and incremental exports see it) and recomputes the indicator facts.
 func TestAdminEditOfAnswersBumpsSeqAndFacts(t *testing.T) {

@@ -30,6 +30,8 @@ type Server struct {
 
 	logins *loginThrottle // failed sign-ins (auth.go)
 
+	hookBase hookBaseline // the record hooks as serving began (events.go)
+
 	keysMu sync.Mutex
 	keys   *disclosure.Keys // the deployment's secret (keys.go)
 }
@@ -37,6 +39,7 @@ type Server struct {
 // Register binds every fieldbase hook and route to app and returns the shared state.
 func Register(app core.App) *Server {
 	s := &Server{app: app, logins: newLoginThrottle()}
+	s.hookBase.n.Store(-1)
 	s.Surveys = newRegistry(app)
 	s.Facts = s.IndicatorFacts()
 	s.bindSurveys()
@@ -64,6 +67,8 @@ func Register(app core.App) *Server {
 		se.Router.BindFunc(s.emailChangeGuard)
 		se.Router.BindFunc(s.rosterAnswerFilters)
 		s.routes(se)
+		// Every hook of PocketBase and fieldbase is bound by now (realtime's in NewRouter).
+		s.hookBase.n.Store(recordHooks(s.app))
 		return se.Next()
 	})
 	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {

@@ -164,6 +164,13 @@ func newServer(t testing.TB) *server {
 // newServerAt is newServer over a clone of another data dir (a restored backup, say).
 func newServerAt(t testing.TB, dir string, routes ...func(*core.ServeEvent)) *server {
 	t.Helper()
+	return newServerBound(t, dir, nil, routes...)
+}
+
+// newServerBound is newServerAt with before run on the app before fieldbase binds its
+// hooks (as main.go could bind hooks of its own first).
+func newServerBound(t testing.TB, dir string, before func(core.App), routes ...func(*core.ServeEvent)) *server {
+	t.Helper()
 	app, err := tests.NewTestApp(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -171,6 +178,9 @@ func newServerAt(t testing.TB, dir string, routes ...func(*core.ServeEvent)) *se
 	// The rate limiter (on by default, see pb_migrations) would throttle tests that send
 	// hundreds of requests from 127.0.0.1; TestRateLimit turns it back on.
 	app.Settings().RateLimits.Enabled = false
+	if before != nil {
+		before(app)
+	}
 	srv := hooks.Register(app)
 	router, err := apis.NewRouter(app)
 	if err != nil {
