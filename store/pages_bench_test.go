@@ -23,14 +23,21 @@ import (
 // BenchmarkIngestPages: the write path's SQLite work for a household (the reads of
 // ingest's store step, the inserts, the commit and its WAL sync), three households a
 // commit as 8 Collect clients make them, on the schema of the indexes before
-// (pb_migrations 1764234220 and 1764234230 undone) and after, in one process. Households
-// have the 1M data dir's sizes (answers 1.7 KB, 5 members, facts at random (stratum, PSU)
-// places) and arrive received, as pushes do. One op is one household.
+// (pb_migrations 1764234220 and 1764234230 undone) and after, in one process; and on the
+// schema after, with 1, 8 and 30 households a commit, which shows what a commit costs
+// whatever it holds. Households have the 1M data dir's sizes (answers 1.7 KB, 5 members,
+// facts at random (stratum, PSU) places) and arrive received, as pushes do. One op is one
+// household.
 //
 //	go test ./store -run '^$' -bench IngestPages -benchtime 6000x
 func BenchmarkIngestPages(b *testing.B) {
-	for _, schema := range []string{"before", "after"} {
-		b.Run("schema="+schema, func(b *testing.B) {
+	type run struct {
+		schema string
+		group  int
+	}
+	for _, r := range []run{{"before", 3}, {"after", 3}, {"after", 1}, {"after", 8}, {"after", 30}} {
+		schema, group := r.schema, r.group
+		b.Run(fmt.Sprintf("schema=%s/group=%d", schema, group), func(b *testing.B) {
 			app, err := tests.NewTestApp(b.TempDir())
 			if err != nil {
 				b.Fatal(err)
@@ -49,8 +56,8 @@ func BenchmarkIngestPages(b *testing.B) {
 			defer st.Close()
 			rng := rand.New(rand.NewPCG(1, 2))
 			write := func(n int) {
-				for done := 0; done < n; done += 3 {
-					hh := make([]household, min(3, n-done))
+				for done := 0; done < n; done += group {
+					hh := make([]household, min(group, n-done))
 					for i := range hh {
 						hh[i] = newHousehold(rng)
 					}
