@@ -2,38 +2,57 @@ package hooks
 
 import (
 	"encoding/json"
-	"net/http"
+	"slices"
 
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
+
+	"fieldbase/ingest"
 )
 
 // ConsoleTopic is the realtime topic the console subscribes to. Its messages say only that a
 // team's households changed ({"team", "what"}), never what they hold, and go only to the
 // team's supervisors and to superusers; the screen then reloads its page through the scoped
-// routes. Record subscriptions (PocketBase's own, under the collection rules) may carry the
-// same news: the screen takes whichever comes first.
+// routes. Every path that changes a household tells it: pushes of either protocol, decisions,
+// the record API. The console does not subscribe to the records themselves (PocketBase's
+// record subscriptions would make the server build every pushed household's record for
+// the broadcast, a tenth of an OpenRosa household's CPU; see events.go).
 const ConsoleTopic = "fieldbase/console"
 
 func (s *Server) bindConsoleLive(se *core.ServeEvent) {
-	se.Router.BindFunc(func(e *core.RequestEvent) error {
-		if e.Request.Method != http.MethodPost || e.Request.URL.Path != "/api/sync/push" {
-			return e.Next()
-		}
-		err := e.Next()
-		if err == nil && e.Auth != nil {
-			for _, t := range teamsOf(e.Auth) {
-				s.consoleNotify(t, "push")
-			}
-		}
-		return err
-	})
-	// Decisions go through app.Save, whichever path made them.
+	// Pushes, by either protocol, tell the console from afterPush (notifyPushed). Decisions
+	// go through app.Save, whichever path made them, and so do the record API's creates and
+	// deletes (a superuser in the admin UI).
 	s.app.OnRecordAfterUpdateSuccess("submissions").BindFunc(func(e *core.RecordEvent) error {
 		s.consoleNotify(e.Record.GetString("team"), "review")
 		return e.Next()
 	})
+	for _, h := range []*hook.TaggedHook[*core.RecordEvent]{
+		s.app.OnRecordAfterCreateSuccess("submissions"), s.app.OnRecordAfterDeleteSuccess("submissions"),
+	} {
+		h.BindFunc(func(e *core.RecordEvent) error {
+			s.consoleNotify(e.Record.GetString("team"), "record")
+			return e.Next()
+		})
+	}
+}
+
+// notifyPushed tells the console of each team whose households a push created (a
+// correction's superseded household is of the same team as the correction).
+func (s *Server) notifyPushed(written []ingest.Written) {
+	if s.app.SubscriptionsBroker().TotalClients() == 0 {
+		return
+	}
+	var told []string
+	for _, w := range written {
+		if w.Row == nil || slices.Contains(told, w.Row.Team) {
+			continue
+		}
+		told = append(told, w.Row.Team)
+		s.consoleNotify(w.Row.Team, "push")
+	}
 }
 
 // consoleNotify tells the subscribed console clients that may see team that it changed.

@@ -31,6 +31,7 @@ func (s *Server) afterPush(ctx context.Context, written []ingest.Written) {
 		s.app.Logger().Error("push: submissions collection for the events", "error", err.Error())
 		return
 	}
+	s.notifyPushed(written)
 	if !s.eventsHeard(col) {
 		return
 	}

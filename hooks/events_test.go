@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"fieldbase/hooks"
 )
 
 // sse is a realtime subscription of one fixture account.
@@ -180,6 +182,48 @@ func TestPushEventsOnlyWhenHeard(t *testing.T) {
 	pushOne(t, s, "enumA1", hh[3])
 	if n := created.Load(); n != 2 {
 		t.Fatalf("%d create events: the push after the subscriber left fired one", n-2)
+	}
+}
+
+// The console is told of every push, by either protocol, on its own topic: the team's
+// supervisor gets {"team", "what"} and nothing more, another team's supervisor nothing, and
+// no household's record is built for it. An identical resend tells nobody.
+func TestConsoleToldOfEveryPush(t *testing.T) {
+	var created atomic.Int32
+	s := newServerBound(t, fixtureDir, func(app core.App) {
+		app.OnRecordAfterCreateSuccess("submissions").BindFunc(func(e *core.RecordEvent) error {
+			created.Add(1)
+			return e.Next()
+		})
+	})
+	supA := subscribe(t, s, "supA", hooks.ConsoleTopic)
+	supB := subscribe(t, s, "supB", hooks.ConsoleTopic)
+	told := func(how string) {
+		t.Helper()
+		m := supA.next(5 * time.Second)
+		if m == nil || m["team"] != fx.teamA || m["what"] != "push" || len(m) != 2 {
+			t.Fatalf("%s: team A's supervisor got %v", how, m)
+		}
+	}
+	pushOne(t, s, "enumA1", households(t, 1, 41)[0])
+	told("a JSON push")
+	c := &orClient{t: t, s: s, base: s.URL + "/openrosa/key/" + appToken(t, s, fx.enumA1)}
+	doc, _ := engineInstance(t)
+	if a := c.submit(doc, nil, nil); a.status != 201 {
+		t.Fatalf("OpenRosa submission: %d %s", a.status, a.body)
+	}
+	told("an OpenRosa submission")
+	if a := c.submit(doc, nil, nil); a.status != 201 {
+		t.Fatalf("OpenRosa resend: %d %s", a.status, a.body)
+	}
+	if m := supA.next(500 * time.Millisecond); m != nil {
+		t.Fatalf("an identical resend told the console: %v", m)
+	}
+	if m := supB.next(300 * time.Millisecond); m != nil {
+		t.Fatalf("team B's supervisor was told of team A's households: %v", m)
+	}
+	if n := created.Load(); n != 0 {
+		t.Fatalf("%d records built for console subscribers", n)
 	}
 }
 

@@ -77,9 +77,10 @@ export function hhKey(row) {
 }
 
 // Realtime: the console topic (the server tells a supervisor that one of their teams' households
-// changed, nothing more) and PocketBase's record subscription on submissions (sent only to
-// subscribers whose list rule allows the record). Screens listen through onLive, which calls
-// them at most every 300 ms.
+// changed, nothing more: pushes by either protocol, decisions, the record API). No record
+// subscription on submissions: it would make the server build the record of every pushed
+// household to broadcast it. Screens listen through onLive, which calls them at most every
+// 300 ms.
 const liveListeners = new Set();
 let liveStarted = false;
 let liveTimer = null;
@@ -92,7 +93,6 @@ export function onLive(fn) {
   if (!liveStarted && pb.authStore.isValid) {
     liveStarted = true;
     pb.realtime.subscribe('fieldbase/console', fire).catch(() => { liveStarted = false; });
-    pb.collection('submissions').subscribe('*', fire, { fields: 'id' }).catch(() => {});
   }
   return () => liveListeners.delete(fn);
 }
