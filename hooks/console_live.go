@@ -6,7 +6,6 @@ import (
 
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
 
 	"fieldbase/ingest"
@@ -23,20 +22,22 @@ const ConsoleTopic = "fieldbase/console"
 
 func (s *Server) bindConsoleLive(se *core.ServeEvent) {
 	// Pushes, by either protocol, tell the console from afterPush (notifyPushed). Decisions
-	// go through app.Save, whichever path made them, and so do the record API's creates and
-	// deletes (a superuser in the admin UI).
+	// go through app.Save, whichever path made them. The record API's creates and deletes (a
+	// superuser in the admin UI) tell it once they succeed: its request hooks, not the
+	// record's, which also run for a push's events when someone subscribes to them.
 	s.app.OnRecordAfterUpdateSuccess("submissions").BindFunc(func(e *core.RecordEvent) error {
 		s.consoleNotify(e.Record.GetString("team"), "review")
 		return e.Next()
 	})
-	for _, h := range []*hook.TaggedHook[*core.RecordEvent]{
-		s.app.OnRecordAfterCreateSuccess("submissions"), s.app.OnRecordAfterDeleteSuccess("submissions"),
-	} {
-		h.BindFunc(func(e *core.RecordEvent) error {
-			s.consoleNotify(e.Record.GetString("team"), "record")
-			return e.Next()
-		})
+	told := func(e *core.RecordRequestEvent) error {
+		if err := e.Next(); err != nil {
+			return err
+		}
+		s.consoleNotify(e.Record.GetString("team"), "record")
+		return nil
 	}
+	s.app.OnRecordCreateRequest("submissions").BindFunc(told)
+	s.app.OnRecordDeleteRequest("submissions").BindFunc(told)
 }
 
 // notifyPushed tells the console of each team whose households a push created (a

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync/atomic"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -192,21 +191,13 @@ func recordHooks(app core.App) int64 {
 		app.OnRecordAfterCreateSuccess().Length() + app.OnRecordAfterUpdateSuccess().Length())
 }
 
-// hookBaseline holds recordHooks as serving began (-1 until then): PocketBase's own
-// handlers (realtime's broadcast, the record proxies) and fieldbase's, none of which needs
-// a push's events but realtime's, which needs a subscriber. A handler bound after that (an
-// extension's, a test's) changes the count, and from then on every push fires its events.
-// A fieldbase handler meant to see pushed households must be bound after serving begins,
-// or call in from afterPush.
-type hookBaseline struct{ n atomic.Int64 }
-
 // eventsHeard says whether a push's record events can reach anyone: a realtime client
 // subscribed to the collection (its records or one of them: PocketBase's topics
 // "submissions/*", "submissions/<id>", the older "submissions", or the same by collection
 // id), or a record hook bound since serving began. It errs towards firing: unknown
 // baseline, changed count.
 func (s *Server) eventsHeard(col *core.Collection) bool {
-	if base := s.hookBase.n.Load(); base < 0 || recordHooks(s.app) != base {
+	if base := s.recordHookBase.Load(); base < 0 || recordHooks(s.app) != base {
 		return true
 	}
 	for _, c := range s.app.SubscriptionsBroker().Clients() {

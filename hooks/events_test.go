@@ -126,19 +126,27 @@ func TestPushFiresRecordEventsAndRealtime(t *testing.T) {
 	}
 }
 
-// A push's record events are made only when something can take them. A hook bound before
-// fieldbase's own (as main.go could bind one) is part of the baseline, so with no realtime
-// client subscribed to submissions nothing is fired, not even for a client subscribed to
-// something else; once a supervisor subscribes, JSON pushes and OpenRosa submissions reach
-// them and the hook; when they leave, nothing is fired again.
-func TestPushEventsOnlyWhenHeard(t *testing.T) {
-	var created atomic.Int32
+// serverCountingCreates is a server with a create hook on submissions bound before
+// fieldbase's own (as main.go could bind one), and the count of the times it ran.
+func serverCountingCreates(t *testing.T) (*server, *atomic.Int32) {
+	t.Helper()
+	created := new(atomic.Int32)
 	s := newServerBound(t, fixtureDir, func(app core.App) {
 		app.OnRecordAfterCreateSuccess("submissions").BindFunc(func(e *core.RecordEvent) error {
 			created.Add(1)
 			return e.Next()
 		})
 	})
+	return s, created
+}
+
+// A push's record events are made only when something can take them. A hook bound before
+// fieldbase's own (as main.go could bind one) is part of the baseline, so with no realtime
+// client subscribed to submissions nothing is fired, not even for a client subscribed to
+// something else; once a supervisor subscribes, JSON pushes and OpenRosa submissions reach
+// them and the hook; when they leave, nothing is fired again.
+func TestPushEventsOnlyWhenHeard(t *testing.T) {
+	s, created := serverCountingCreates(t)
 	hh := households(t, 4, 31)
 	pushOne(t, s, "enumA1", hh[0])
 	if n := created.Load(); n != 0 {
@@ -189,13 +197,7 @@ func TestPushEventsOnlyWhenHeard(t *testing.T) {
 // supervisor gets {"team", "what"} and nothing more, another team's supervisor nothing, and
 // no household's record is built for it. An identical resend tells nobody.
 func TestConsoleToldOfEveryPush(t *testing.T) {
-	var created atomic.Int32
-	s := newServerBound(t, fixtureDir, func(app core.App) {
-		app.OnRecordAfterCreateSuccess("submissions").BindFunc(func(e *core.RecordEvent) error {
-			created.Add(1)
-			return e.Next()
-		})
-	})
+	s, created := serverCountingCreates(t)
 	supA := subscribe(t, s, "supA", hooks.ConsoleTopic)
 	supB := subscribe(t, s, "supB", hooks.ConsoleTopic)
 	told := func(how string) {
@@ -205,7 +207,7 @@ func TestConsoleToldOfEveryPush(t *testing.T) {
 			t.Fatalf("%s: team A's supervisor got %v", how, m)
 		}
 	}
-	pushOne(t, s, "enumA1", households(t, 1, 41)[0])
+	pushed, _ := pushOne(t, s, "enumA1", households(t, 1, 41)[0])
 	told("a JSON push")
 	c := &orClient{t: t, s: s, base: s.URL + "/openrosa/key/" + appToken(t, s, fx.enumA1)}
 	doc, _ := engineInstance(t)
@@ -224,6 +226,16 @@ func TestConsoleToldOfEveryPush(t *testing.T) {
 	}
 	if n := created.Load(); n != 0 {
 		t.Fatalf("%d records built for console subscribers", n)
+	}
+	// The record API (a superuser in the admin UI) tells it too, once, when it succeeds.
+	if code, body := s.do("DELETE", "/api/collections/submissions/records/"+pushed, "superuser", nil); code != 204 {
+		t.Fatalf("delete through the record API: %d %v", code, body)
+	}
+	if m := supA.next(5 * time.Second); m == nil || m["team"] != fx.teamA || m["what"] != "record" {
+		t.Fatalf("a record API delete: team A's supervisor got %v", m)
+	}
+	if m := supA.next(300 * time.Millisecond); m != nil {
+		t.Fatalf("a second message for one delete: %v", m)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
@@ -30,7 +31,13 @@ type Server struct {
 
 	logins *loginThrottle // failed sign-ins (auth.go)
 
-	hookBase hookBaseline // the record hooks as serving began (events.go)
+	// recordHookBase is recordHooks as serving began (-1 until then; events.go): PocketBase's
+	// own handlers (realtime's broadcast, the record proxies) and fieldbase's, none of which
+	// needs a push's events but realtime's, which needs a subscriber. A handler bound after
+	// that (an extension's, a test's) changes the count, and from then on every push fires
+	// its events. A fieldbase handler meant to see pushed households must be bound after
+	// serving begins, or be called from afterPush.
+	recordHookBase atomic.Int64
 
 	keysMu sync.Mutex
 	keys   *disclosure.Keys // the deployment's secret (keys.go)
@@ -39,7 +46,7 @@ type Server struct {
 // Register binds every fieldbase hook and route to app and returns the shared state.
 func Register(app core.App) *Server {
 	s := &Server{app: app, logins: newLoginThrottle()}
-	s.hookBase.n.Store(-1)
+	s.recordHookBase.Store(-1)
 	s.Surveys = newRegistry(app)
 	s.Facts = s.IndicatorFacts()
 	s.bindSurveys()
@@ -68,7 +75,7 @@ func Register(app core.App) *Server {
 		se.Router.BindFunc(s.rosterAnswerFilters)
 		s.routes(se)
 		// Every hook of PocketBase and fieldbase is bound by now (realtime's in NewRouter).
-		s.hookBase.n.Store(recordHooks(s.app))
+		s.recordHookBase.Store(recordHooks(s.app))
 		return se.Next()
 	})
 	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
