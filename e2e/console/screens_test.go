@@ -1,8 +1,13 @@
 package console
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
 	"strings"
 	"testing"
 	"time"
@@ -10,7 +15,10 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"fieldbase/form"
+	"fieldbase/schemas"
 	"fieldbase/synth"
+	"fieldbase/xform"
 )
 
 // firstID returns the first household the caller's console list gives for the query.
@@ -134,26 +142,80 @@ func TestImportAssignments(t *testing.T) {
 	}
 }
 
-// A household pushed by a tablet appears in the open table without a reload.
+// A household sent by a tablet appears in the open table without a reload: pushed with the
+// JSON sync API, or sent as ODK Collect sends it (OpenRosa, multipart XML, an app token).
 func TestLivePush(t *testing.T) {
-	ctx := browser(t)
-	signIn(t, ctx, "sup1@fieldbase.demo")
-	run(t, ctx, css(`table.grid tbody a.hh`), waitText(".live", "Live"))
-	eval[bool](t, ctx, `window.__marker = 1; true`)
-	time.Sleep(500 * time.Millisecond) // the realtime subscription is made
-	env := validEnvelope(t, 777)
-	data := env["data"].(map[string]any)
-	data["a_psu"], data["a_dwelling"] = 4242, 77
+	for _, c := range []struct {
+		name, shot    string
+		seed          int64
+		psu, dwelling int
+		send          func(t *testing.T, env map[string]any)
+	}{
+		{"json", "live", 777, 4242, 77, pushJSON},
+		{"openrosa", "live-openrosa", 778, 4243, 78, sendOpenRosa},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := browser(t)
+			signIn(t, ctx, "sup1@fieldbase.demo")
+			run(t, ctx, css(`table.grid tbody a.hh`), waitText(".live", "Live"))
+			eval[bool](t, ctx, `window.__marker = 1; true`)
+			time.Sleep(500 * time.Millisecond) // the realtime subscription is made
+			env := validEnvelope(t, c.seed)
+			data := env["data"].(map[string]any)
+			data["a_psu"], data["a_dwelling"] = c.psu, c.dwelling
+			c.send(t, env)
+			run(t, ctx, waitText("table.grid tbody", fmt.Sprintf("%d/%d", c.psu, c.dwelling)))
+			if eval[int](t, ctx, `window.__marker || 0`) != 1 {
+				t.Fatal("the page was reloaded")
+			}
+			screenshot(t, ctx, c.shot)
+		})
+	}
+}
+
+func pushJSON(t *testing.T, env map[string]any) {
 	tok := srv.login("users", "enum1@fieldbase.demo")
 	res := must(t, "POST", "/api/sync/push", tok, map[string]any{"device_id": "live-test", "app_version": "t", "submissions": []any{env}}, 200)
 	if r := res["results"].([]any)[0].(map[string]any); r["outcome"] != "created" {
 		t.Fatalf("push: %v", r)
 	}
-	run(t, ctx, waitText("table.grid tbody", "4242/77"))
-	if eval[int](t, ctx, `window.__marker || 0`) != 1 {
-		t.Fatal("the page was reloaded")
+}
+
+// sendOpenRosa sends env as enum1's tablet would with ODK Collect: an app token made by the
+// superuser, the household as the XForm's instance, one multipart POST.
+func sendOpenRosa(t *testing.T, env map[string]any) {
+	su := srv.login("_superusers", "admin@fieldbase.demo")
+	users := must(t, "GET", "/api/collections/users/records?filter="+urlq("email='enum1@fieldbase.demo'"), su, nil, 200)
+	items := users["items"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("enum1: %v", users)
 	}
-	screenshot(t, ctx, "live")
+	enum := items[0].(map[string]any)["id"].(string)
+	tok := must(t, "POST", "/api/collections/app_tokens/records", su, map[string]any{"enumerator": enum, "label": "live test"}, 200)["token"].(string)
+	f, err := form.Load(schemas.MHS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="xml_submission_file"; filename="submission.xml"`)
+	h.Set("Content-Type", "text/xml")
+	part, _ := w.CreatePart(h)
+	part.Write(xform.InstanceXML(f, env))
+	w.Close()
+	req, _ := http.NewRequest("POST", srv.url+"/openrosa/key/"+tok+"/submission", &body)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.Header.Set("X-OpenRosa-Version", "1.0")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 201 {
+		t.Fatalf("OpenRosa submission: %d %s", res.StatusCode, answer)
+	}
 }
 
 // An analyst sees approved households and no personal field: no names, no GPS, no evidence.
