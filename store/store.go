@@ -72,10 +72,12 @@ const (
 	// idx_submissions_key (a_psu, a_dwelling, form_id, status, lat, lon) holds what the
 	// conditions test: only a household that passes is read from the table. Named: with
 	// no statistics SQLite may take form_id=? on another index, every household of the
-	// survey (pb_migrations 1764234230).
+	// survey (pb_migrations 1764234230). The statuses are three comparisons, not NOT IN: a
+	// list of three values is a b-tree SQLite builds each time the statement runs
+	// (TestPushLookupsOpenNoEphemeral).
 	inPSUSQL = `SELECT id, uuid, a_dwelling, lat, lon, gps_accuracy, head_key, roster_sig, enumerator, team
 		FROM submissions INDEXED BY idx_submissions_key
-		WHERE form_id = ? AND a_psu = ? AND status NOT IN ('rejected','duplicate','superseded')
+		WHERE form_id = ? AND a_psu = ? AND status != 'rejected' AND status != 'duplicate' AND status != 'superseded'
 		AND (a_dwelling = ? OR (lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?)) LIMIT 500`
 )
 
