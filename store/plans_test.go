@@ -96,17 +96,8 @@ var fullScan = regexp.MustCompile(`SCAN (s|submissions|members)(;|$)|(SCAN |\(fo
 // idx_submissions_key starts with the PSU, idx_submissions_psu is gone), with the
 // statistics of a fresh data dir, of the 1M-household one, and with none.
 func TestIngestIndexPlans(t *testing.T) {
-	app, err := tests.NewTestApp(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Cleanup()
 	ctx := context.Background()
-	conn, err := app.NonconcurrentDB().(interface{ DB() *sql.DB }).DB().Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := writerConn(t, ctx)
 	exec := func(q string, args ...any) {
 		t.Helper()
 		if _, err := conn.ExecContext(ctx, q, args...); err != nil {
@@ -150,17 +141,8 @@ func TestIngestIndexPlans(t *testing.T) {
 // page cache set up and torn down for every household, ~6 µs of the writer's serial time.
 // EXPLAIN QUERY PLAN does not show it; the bytecode does.
 func TestPushLookupsOpenNoEphemeral(t *testing.T) {
-	app, err := tests.NewTestApp(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Cleanup()
 	ctx := context.Background()
-	conn, err := app.NonconcurrentDB().(interface{ DB() *sql.DB }).DB().Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := writerConn(t, ctx)
 	for _, name := range []string{"inPSU", "byContent", "byUUID"} {
 		q := store.PlanSQL[name]
 		rows, err := conn.QueryContext(ctx, "EXPLAIN "+q, make([]any, strings.Count(q, "?"))...)
@@ -188,6 +170,22 @@ func TestPushLookupsOpenNoEphemeral(t *testing.T) {
 			t.Fatalf("%s: EXPLAIN gave no instructions", name)
 		}
 	}
+}
+
+// writerConn is the writer connection of a new test app (its migrations run), closed with the test.
+func writerConn(t *testing.T, ctx context.Context) *sql.Conn {
+	t.Helper()
+	app, err := tests.NewTestApp(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(app.Cleanup)
+	conn, err := app.NonconcurrentDB().(interface{ DB() *sql.DB }).DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }
 
 func explain(t *testing.T, ctx context.Context, conn *sql.Conn, q string) string {
