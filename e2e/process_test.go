@@ -207,6 +207,8 @@ func (p *proc) call(method, path, token string, body any) (int, []byte, error) {
 	case nil:
 	case []byte:
 		r = bytes.NewReader(b)
+	case io.Reader:
+		r = b
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
