@@ -34,28 +34,37 @@ func count(t *testing.T, app core.App, q string) int {
 	return n
 }
 
-// pushUntilKilled sends batches from several devices at once and kills the server with
-// SIGKILL once at least killAfter new submissions are stored. It returns how many were
-// stored when the kill was decided and how many requests got an answer.
-func (f *field) pushUntilKilled(t *testing.T, batches [][]map[string]any, base, killAfter int) (atKill, answered int) {
-	t.Helper()
+// pushEach sends batch i as device tab-<i>, all at once, and calls answer with each
+// push's result, one call at a time.
+func (f *field) pushEach(batches [][]map[string]any, answer func(code int, raw []byte, err error)) *sync.WaitGroup {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	for i, b := range batches {
 		wg.Add(1)
 		go func(i int, b []map[string]any) {
 			defer wg.Done()
-			code, _, err := f.call("POST", "/api/sync/push", f.enum, pushBody(fmt.Sprintf("tab-%d", i), b))
-			if err == nil {
-				mu.Lock()
-				answered++
-				mu.Unlock()
-				if code != 200 {
-					t.Errorf("push answered %d", code)
-				}
-			}
+			code, raw, err := f.call("POST", "/api/sync/push", f.enum, pushBody(fmt.Sprintf("tab-%d", i), b))
+			mu.Lock()
+			defer mu.Unlock()
+			answer(code, raw, err)
 		}(i, b)
 	}
+	return &wg
+}
+
+// pushUntilKilled sends batches from several devices at once and kills the server with
+// SIGKILL once at least killAfter new submissions are stored. It returns how many were
+// stored when the kill was decided and how many requests got an answer.
+func (f *field) pushUntilKilled(t *testing.T, batches [][]map[string]any, base, killAfter int) (atKill, answered int) {
+	t.Helper()
+	wg := f.pushEach(batches, func(code int, _ []byte, err error) {
+		if err == nil {
+			answered++
+			if code != 200 {
+				t.Errorf("push answered %d", code)
+			}
+		}
+	})
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		n, err := f.stored()
@@ -84,23 +93,13 @@ func (f *field) pushUntilKilled(t *testing.T, batches [][]map[string]any, base, 
 // requests got an answer. (Also used to kill a server during a resend.)
 func (f *field) pushLastKilled(t *testing.T, batches [][]map[string]any, base int) (atKill, answered int) {
 	t.Helper()
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	for i, b := range batches[:len(batches)-1] {
-		wg.Add(1)
-		go func(i int, b []map[string]any) {
-			defer wg.Done()
-			code, raw, err := f.call("POST", "/api/sync/push", f.enum, pushBody(fmt.Sprintf("tab-%d", i), b))
-			if err != nil || code != 200 {
-				t.Errorf("push before the last: %d %v %.200s", code, err, raw)
-				return
-			}
-			mu.Lock()
-			answered++
-			mu.Unlock()
-		}(i, b)
-	}
-	wg.Wait()
+	f.pushEach(batches[:len(batches)-1], func(code int, raw []byte, err error) {
+		if err != nil || code != 200 {
+			t.Errorf("push before the last: %d %v %.200s", code, err, raw)
+			return
+		}
+		answered++
+	}).Wait()
 	n, err := f.stored()
 	if err != nil {
 		t.Fatalf("counting before the last push: %v", err)
