@@ -89,7 +89,7 @@ func TestReadIsEnvelopeRead(t *testing.T) {
 }
 
 // synthInstances is n synthetic households (a fifth of them invalid) as Collect's XML of s.
-func synthInstances(t *testing.T, s *form.Survey, n int, seed int64) [][]byte {
+func synthInstances(t testing.TB, s *form.Survey, n int, seed int64) [][]byte {
 	t.Helper()
 	var docs [][]byte
 	err := synth.Generate(synth.Options{Households: n, Seed: seed, InvalidRate: 0.2, Enumerators: 3}, func(it synth.Item) error {

@@ -12,7 +12,7 @@ import (
 	"fieldbase/form"
 )
 
-func mhs(t *testing.T) *form.Survey {
+func mhs(t testing.TB) *form.Survey {
 	t.Helper()
 	js, err := os.ReadFile("../schemas/mhs.json")
 	if err != nil {
