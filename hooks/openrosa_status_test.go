@@ -15,7 +15,7 @@ import (
 
 // engineInstance is a 5-member mhs household as ODK's XForms engine serialised it
 // (e2e/odk/collect.mjs over the served XForm), with a fresh instanceID.
-func engineInstance(t *testing.T) (xml []byte, instanceID string) {
+func engineInstance(t testing.TB) (xml []byte, instanceID string) {
 	t.Helper()
 	b, err := os.ReadFile("testdata/mhs_engine_instance.xml")
 	if err != nil {

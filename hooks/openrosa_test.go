@@ -22,7 +22,7 @@ import (
 )
 
 // appToken makes an app token for a fixture enumerator and returns its secret.
-func appToken(t *testing.T, s *server, enum string) string {
+func appToken(t testing.TB, s *server, enum string) string {
 	t.Helper()
 	col, err := s.App.FindCollectionByNameOrId("app_tokens")
 	if err != nil {
@@ -48,7 +48,7 @@ type orAnswer struct {
 }
 
 // orRequest sends an OpenRosa request as Collect does (X-OpenRosa-Version, User-Agent).
-func orRequest(t *testing.T, method, url string, body io.Reader, contentType string, hdr map[string]string) orAnswer {
+func orRequest(t testing.TB, method, url string, body io.Reader, contentType string, hdr map[string]string) orAnswer {
 	t.Helper()
 	req, err := http.NewRequest(method, url, body)
 	if err != nil {
@@ -82,7 +82,7 @@ func orRequest(t *testing.T, method, url string, body io.Reader, contentType str
 }
 
 // multipartBody is a submission as Collect builds it: the XML part, then files.
-func multipartBody(t *testing.T, xmlDoc []byte, files map[string][]byte, incomplete bool) (*bytes.Buffer, string) {
+func multipartBody(t testing.TB, xmlDoc []byte, files map[string][]byte, incomplete bool) (*bytes.Buffer, string) {
 	t.Helper()
 	var b bytes.Buffer
 	w := multipart.NewWriter(&b)
