@@ -1,14 +1,10 @@
 package xform
 
 import (
-	"encoding/json"
 	"os"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
-
-	"fieldbase/form"
 )
 
 // FuzzReadIsEnvelopeRead: for any document Parse accepts, Read (the fast path the
@@ -50,25 +46,9 @@ func FuzzReadIsEnvelopeRead(f *testing.F) {
 		if err != nil {
 			return
 		}
-		raw, eerr := in.Envelope(s, dev)
-		got, gotRef, rerr := in.Read(s, dev)
-		if (eerr == nil) != (rerr == nil) {
-			t.Fatalf("Envelope's error %v, Read's %v", eerr, rerr)
-		}
-		if eerr != nil {
+		got, ref, err := readAgrees(t, "fuzzed instance", in, s, dev)
+		if err != nil || ref != nil {
 			return
-		}
-		want, wantRef := form.ReadEnvelope(raw)
-		if !reflect.DeepEqual(gotRef, wantRef) {
-			t.Fatalf("refusal %+v, ReadEnvelope's %+v", gotRef, wantRef)
-		}
-		if wantRef != nil {
-			return
-		}
-		if !reflect.DeepEqual(got, want) {
-			g, _ := json.Marshal(got)
-			w, _ := json.Marshal(want)
-			t.Fatalf("Read gives\n%s\nReadEnvelope of the envelope\n%s", g, w)
 		}
 		s.Validate(&got.Env, today)
 	})

@@ -2,6 +2,7 @@ package xform
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -55,26 +56,13 @@ func TestReadIsEnvelopeRead(t *testing.T) {
 			t.Fatalf("instance %d: %v", i, err)
 		}
 		for _, dev := range []string{"", "collect:query", "collect:\xff\xfe bad", "collect:\u2028\x01<&>"} {
-			raw, err := in.Envelope(s, dev)
+			got, ref, err := readAgrees(t, fmt.Sprintf("instance %d (device %q)", i, dev), in, s, dev)
 			if err != nil {
 				t.Fatalf("instance %d: %v", i, err)
 			}
-			want, wantRef := form.ReadEnvelope(raw)
-			got, gotRef, err := in.Read(s, dev)
-			if err != nil {
-				t.Fatalf("instance %d: Read: %v", i, err)
-			}
-			if !reflect.DeepEqual(gotRef, wantRef) {
-				t.Fatalf("instance %d: refusal %+v, ReadEnvelope's %+v", i, gotRef, wantRef)
-			}
-			if wantRef != nil {
+			if ref != nil {
 				refusals++
 				continue
-			}
-			if !reflect.DeepEqual(got, want) {
-				g, _ := json.Marshal(got)
-				w, _ := json.Marshal(want)
-				t.Fatalf("instance %d (device %q): Read gives\n%s\nReadEnvelope of the envelope\n%s", i, dev, g, w)
 			}
 			// Validate changes Env.Data (calculates): RawData must not change with it.
 			got.Env.Data["zz_calc"] = 1.0
@@ -86,6 +74,31 @@ func TestReadIsEnvelopeRead(t *testing.T) {
 	if refusals != 8 {
 		t.Errorf("%d refusals; want the id that is not a UUID and the missing one refused for all four devices", refusals)
 	}
+}
+
+// readAgrees reads in with Read and with ReadEnvelope of its Envelope, fails t unless the
+// two agree (both fail or neither, the same refusal, the same household), and returns
+// Read's result.
+func readAgrees(t testing.TB, what string, in *Instance, s *form.Survey, dev string) (*form.Read, *form.Refusal, error) {
+	t.Helper()
+	raw, eerr := in.Envelope(s, dev)
+	got, gotRef, rerr := in.Read(s, dev)
+	if (eerr == nil) != (rerr == nil) {
+		t.Fatalf("%s: Envelope's error %v, Read's %v", what, eerr, rerr)
+	}
+	if eerr != nil {
+		return nil, nil, rerr
+	}
+	want, wantRef := form.ReadEnvelope(raw)
+	if !reflect.DeepEqual(gotRef, wantRef) {
+		t.Fatalf("%s: refusal %+v, ReadEnvelope's %+v", what, gotRef, wantRef)
+	}
+	if wantRef == nil && !reflect.DeepEqual(got, want) {
+		g, _ := json.Marshal(got)
+		w, _ := json.Marshal(want)
+		t.Fatalf("%s: Read gives\n%s\nReadEnvelope of the envelope\n%s", what, g, w)
+	}
+	return got, gotRef, nil
 }
 
 // synthInstances is n synthetic households (a fifth of them invalid) as Collect's XML of s.
