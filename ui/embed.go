@@ -7,7 +7,7 @@ import (
 	"io/fs"
 )
 
-//go:embed index.html app vendor
+//go:embed index.html webform.html app vendor
 var files embed.FS
 
 // Files returns the app's files, rooted so that index.html is at the top.
