@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"fmt"
 	"os/exec"
 	"regexp"
@@ -26,25 +27,75 @@ func appBase(t *testing.T, email string) string {
 	return string(m[1])
 }
 
-// question is JavaScript for the element of the question labelled label: the nearest
-// ancestor of its label that holds an input of the kind sel.
-func question(label, sel string) string {
+// question is JavaScript for the element of the nth question (from 0) labelled label: the
+// nearest ancestor of its label that holds an element matching sel, and that element.
+func question(label, sel string, nth ...int) string {
+	n := 0
+	if len(nth) > 0 {
+		n = nth[0]
+	}
 	return fmt.Sprintf(`(() => {
-		const l = [...document.querySelectorAll('.odk-form label')].find(l => l.innerText.replace(/^\*/, '').trim().startsWith(%q));
+		const l = [...document.querySelectorAll('.odk-form label')].filter(l => l.innerText.trim() === %q)[%d];
 		let c = l;
 		while (c && !c.querySelector(%q)) c = c.parentElement;
 		return c && c.querySelector(%q);
-	})()`, label, sel, sel)
+	})()`, label, n, sel, sel)
 }
 
-// answer types v into the text or number input of the question labelled label.
-func answer(label, v string) chromedp.Action[chromedp.Void] {
-	return chromedp.SendKeys(chromedp.JSPath(question(label, `input.p-inputtext`)), v)
+// answer types v into the text or number input of the (nth) question labelled label.
+func answer(label, v string, nth ...int) chromedp.Action[chromedp.Void] {
+	return chromedp.SendKeys(chromedp.JSPath(question(label, `input.p-inputtext`, nth...)), v)
 }
 
-// pick clicks the choice with this value of the question labelled label.
-func pick(label, value string) chromedp.Action[chromedp.Void] {
-	return chromedp.Click(chromedp.JSPath(question(label, fmt.Sprintf(`input[type=radio][id$="_%s"], input[type=checkbox][id$="_%s"]`, value, value))))
+// pick clicks the choice with this value of the (nth) question labelled label.
+func pick(label, value string, nth ...int) chromedp.Action[chromedp.Void] {
+	return chromedp.Click(chromedp.JSPath(question(label, fmt.Sprintf(`input[type=radio][id$="_%s"], input[type=checkbox][id$="_%s"]`, value, value), nth...)))
+}
+
+// send presses Send and waits for the server's answer.
+func send(t *testing.T, ctx context.Context, n int) {
+	t.Helper()
+	run(t, ctx,
+		chromedp.Click(chromedp.JSPath(`[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Send')`)),
+		until(fmt.Sprintf(`window.fieldbaseWebForm.sent.length >= %d`, n)),
+	)
+}
+
+// fillCover answers the cover page of mhs: the PSU, dwelling, design, date and consent.
+func fillCover(psu, consent string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		answer("PSU number", psu),
+		answer("Dwelling number", "7"),
+		pick("Stratum", "R1U"),
+		pick("Region", "R1"),
+		pick("Urban or rural area", "U"),
+		answer("Design weight (preloaded from the assignment)", "1.5"),
+		// PrimeVue's date picker takes a typed date in its own format (mm/dd/yyyy).
+		chromedp.SendKeys(chromedp.JSPath(question("Date of interview", `input.p-datepicker-input`)), time.Now().Format("01/02/2006")+"\t"),
+		pick("Does the household agree to be interviewed?", consent),
+	}
+}
+
+// openWebForm opens the web form of mhs for the enumerator and waits for its cover page.
+func openWebForm(t *testing.T, ctx context.Context, email string) {
+	t.Helper()
+	run(t, ctx,
+		chromedp.Navigate(srv.url+"/webform.html#base="+appBase(t, email)+"&form=mhs"),
+		chromedp.WaitReady(chromedp.CSS(`.form-initialization-status.ready`)),
+		waitText(`.odk-form`, "Does the household agree to be interviewed?"),
+	)
+}
+
+// stored reads back the one household of this PSU, as a superuser.
+func stored(t *testing.T, psu int) map[string]any {
+	t.Helper()
+	su := srv.login("_superusers", "admin@fieldbase.demo")
+	list := must(t, "GET", "/api/collections/submissions/records?perPage=5&sort=-created&filter="+urlq(fmt.Sprintf("a_psu=%d", psu)), su, nil, 200)
+	items, _ := list["items"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("%d households stored with PSU %d, want 1: %v", len(items), psu, list)
+	}
+	return items[0].(map[string]any)
 }
 
 // TestWebFormFillsAndSends: an enumerator opens fieldbase's web form (ODK Web Forms,
@@ -55,32 +106,16 @@ func pick(label, value string) chromedp.Action[chromedp.Void] {
 // what was typed and nothing of the hidden questions, and the form starts again blank for the
 // next household.
 func TestWebFormFillsAndSends(t *testing.T) {
-	base := appBase(t, "enum1@fieldbase.demo")
 	ctx := browser(t)
-	run(t, ctx,
-		chromedp.Navigate(srv.url+"/webform.html#base="+base+"&form=mhs"),
-		chromedp.WaitReady(chromedp.CSS(`.form-initialization-status.ready`)),
-		waitText(`.odk-form`, "Does the household agree to be interviewed?"),
-		answer("PSU number", "912"),
-		answer("Dwelling number", "7"),
-		pick("Stratum", "R1U"),
-		pick("Region", "R1"),
-		pick("Urban or rural", "U"),
-		answer("Design weight", "1.5"),
-		// PrimeVue's date picker takes a typed date in its own format (mm/dd/yyyy).
-		chromedp.SendKeys(chromedp.JSPath(question("Date of interview", `input.p-datepicker-input`)), time.Now().Format("01/02/2006")+"\t"),
-		pick("Does the household agree", "no"),
-		until(`!document.querySelector('.odk-form').innerText.includes('Name of the household head')`),
-	)
+	openWebForm(t, ctx, "enum1@fieldbase.demo")
+	run(t, ctx, fillCover("912", "no")...)
+	run(t, ctx, until(`!document.querySelector('.odk-form').innerText.includes('Name of the head of household')`))
 	screenshot(t, ctx, "webform-filled")
 	if v := eval[string](t, ctx, `document.title`); !strings.Contains(v, "Migration and development household survey") {
 		t.Errorf("the page's title is %q, not the survey's", v)
 	}
-	run(t, ctx,
-		chromedp.Click(chromedp.JSPath(`[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Send')`)),
-		until(`window.fieldbaseWebForm.sent.length > 0`),
-		waitText(`#status`, "Received"),
-	)
+	send(t, ctx, 1)
+	run(t, ctx, waitText(`#status`, "Received"))
 	screenshot(t, ctx, "webform-sent")
 	sent := eval[string](t, ctx, `JSON.stringify(window.fieldbaseWebForm)`)
 	if !strings.Contains(sent, `"status":201`) || !strings.Contains(sent, "Received: thank you") {
@@ -89,15 +124,9 @@ func TestWebFormFillsAndSends(t *testing.T) {
 	// A blank form for the next household.
 	run(t, ctx, until(question("PSU number", `input.p-inputtext`)+`.value === ''`))
 
-	su := srv.login("_superusers", "admin@fieldbase.demo")
-	list := must(t, "GET", "/api/collections/submissions/records?perPage=5&sort=-created&filter="+urlq("a_psu=912"), su, nil, 200)
-	items, _ := list["items"].([]any)
-	if len(items) != 1 {
-		t.Fatalf("%d households stored from the web form with PSU 912, want 1: %v", len(items), list)
-	}
-	sub := items[0].(map[string]any)
+	sub := stored(t, 912)
 	data, _ := sub["data"].(map[string]any)
-	me := must(t, "GET", "/api/collections/users/records?filter="+urlq("email='enum1@fieldbase.demo'"), su, nil, 200)
+	me := must(t, "GET", "/api/collections/users/records?filter="+urlq("email='enum1@fieldbase.demo'"), srv.login("_superusers", "admin@fieldbase.demo"), nil, 200)
 	enum1 := me["items"].([]any)[0].(map[string]any)["id"]
 	if d, _ := sub["device_id"].(string); !strings.HasPrefix(d, "webforms:") {
 		t.Errorf("device %q, want the web form's webforms:<id>", d)
@@ -116,6 +145,110 @@ func TestWebFormFillsAndSends(t *testing.T) {
 	for _, hidden := range []string{"a_head_name", "a_hh_size", "members", "d_any", "e_any"} {
 		if _, ok := data[hidden]; ok {
 			t.Errorf("%s is stored though consent was refused: %v", hidden, data[hidden])
+		}
+	}
+}
+
+// TestWebFormHouseholdWithRoster: a consenting household through the web form's screens:
+// the roster's one member made by jr:count from the household size, the questions her age
+// and history make relevant, a select_multiple, and an emigrant in the second repeat. What
+// is stored is what was clicked, with the member and the emigrant as rows of their own.
+func TestWebFormHouseholdWithRoster(t *testing.T) {
+	ctx := browser(t)
+	openWebForm(t, ctx, "enum1@fieldbase.demo")
+	run(t, ctx, fillCover("913", "yes")...)
+	run(t, ctx,
+		waitText(`.odk-form`, "Name of the head of household"),
+		answer("Name of the head of household", "Maya Gurung"),
+		answer("Number of household members", "1"),
+		waitText(`.odk-form`, "Relationship to the head"),
+		answer("Name", "Maya Gurung"),
+		pick("Relationship to the head", "1"),
+		pick("Sex", "2"),
+		answer("Age in completed years", "40"),
+		pick("Country of birth", "NPL"),
+		pick("Citizenship", "1"),
+		waitText(`.odk-form`, "Has lived abroad"),
+		pick("Has lived abroad", "no"),
+		pick("Worked in the last 7 days", "no"),
+		waitText(`.odk-form`, "Has a job but was temporarily absent"),
+		pick("Has a job but was temporarily absent", "no"),
+		waitText(`.odk-form`, "Looked for work in the last 4 weeks"),
+		pick("Looked for work in the last 4 weeks", "no"),
+		pick("Available to start work within 2 weeks", "yes"),
+		pick("Social protection benefits received", "none"),
+		pick("Contributes to a pension scheme", "no"),
+		pick("Covered by health insurance", "yes"),
+		pick("Has an account at a bank or financial institution", "yes"),
+		pick("Has a mobile money account", "no"),
+		pick("Difficulty seeing", "2"),
+		pick("Difficulty hearing", "1"),
+		pick("Difficulty walking or climbing steps", "1"),
+		pick("Difficulty remembering or concentrating", "1"),
+		pick("Difficulty with self-care", "1"),
+		pick("Difficulty communicating", "1"),
+		pick("Any member left to live abroad in the last 5 years", "yes"),
+		waitText(`.odk-form`, "Number of former members now living abroad"),
+		answer("Number of former members now living abroad", "1"),
+		waitText(`.odk-form`, "Main reason for leaving"),
+		pick("Sex", "1", 1),
+		answer("Age in completed years", "24", 1),
+		pick("Country of residence now", "QAT"),
+		answer("Year left the household", fmt.Sprint(time.Now().Year()-1)),
+		pick("Main reason for leaving", "work"),
+		pick("Received money from abroad in the last 12 months", "no"),
+		answer("Net income of the household's non-farm enterprises, last month (local currency)", "0"),
+		answer("Net farm income, average month of the last 12 (local currency)", "12000"),
+		answer("Pensions and social-protection transfers received, last month (local currency)", "0"),
+		answer("Rent, interest and other income, last month (local currency)", "0"),
+		waitText(`.odk-form`, "Line number of the respondent"),
+		answer("Line number of the respondent", "1"),
+		waitText(`.odk-form`, "Grounds of discrimination felt in the last 12 months"),
+		pick("Grounds of discrimination felt in the last 12 months", "none"),
+	)
+	screenshot(t, ctx, "webform-roster")
+	send(t, ctx, 1)
+	if sent := eval[string](t, ctx, `JSON.stringify(window.fieldbaseWebForm.sent)`); !strings.Contains(sent, `"status":201`) {
+		t.Fatalf("the web form's send: %s\npage: %.1500s", sent, eval[string](t, ctx, `document.body.innerText`))
+	}
+	sub := stored(t, 913)
+	data, _ := sub["data"].(map[string]any)
+	if st := sub["status"]; st != "received" && st != "flagged" {
+		t.Errorf("status %v (errors %v)", st, sub["errors"])
+	}
+	members, _ := data["members"].([]any)
+	emigrants, _ := data["emigrants"].([]any)
+	if len(members) != 1 || len(emigrants) != 1 {
+		t.Fatalf("%d members and %d emigrants stored, want 1 and 1: %v", len(members), len(emigrants), data)
+	}
+	m := members[0].(map[string]any)
+	t.Logf("stored %s: status %s, %d answers of the member, emigrant %v", sub["id"], sub["status"], len(m), emigrants[0])
+	want := map[string]any{"b_rel": "1", "b_sex": "2", "b_age": float64(40), "c_cob": "NPL", "c_cit": "1", "c_abroad": "no",
+		"g_work7": "no", "g_absent": "no", "g_seek4": "no", "g_avail": "yes", "h_benefit": []any{"none"}, "j_ins": "yes",
+		"k_acct": "yes", "k_mm": "no", "n_see": "2", "n_hear": "1"}
+	for k, v := range want {
+		if fmt.Sprint(m[k]) != fmt.Sprint(v) {
+			t.Errorf("member %s = %v, want %v", k, m[k], v)
+		}
+	}
+	for _, hidden := range []string{"f_first", "c_arr_year", "i_ever", "g_status"} {
+		if _, ok := m[hidden]; ok {
+			t.Errorf("member %s stored though not relevant: %v", hidden, m[hidden])
+		}
+	}
+	e := emigrants[0].(map[string]any)
+	if e["d_sex"] != "1" || e["d_age"] != float64(24) || e["d_country"] != "QAT" || e["d_reason"] != "work" {
+		t.Errorf("emigrant: %v", e)
+	}
+	if data["d_any"] != "yes" || data["e_any"] != "no" || data["n_farm"] != float64(12000) || fmt.Sprint(data["l_12m"]) != "[none]" {
+		t.Errorf("household answers: %v", data)
+	}
+	// The rows the indicators read: one member and one emigrant of this household.
+	su := srv.login("_superusers", "admin@fieldbase.demo")
+	for coll, n := range map[string]int{"members": 1, "emigrants": 1} {
+		rows := must(t, "GET", "/api/collections/"+coll+"/records?perPage=5&filter="+urlq("submission='"+sub["id"].(string)+"'"), su, nil, 200)
+		if got := len(rows["items"].([]any)); got != n {
+			t.Errorf("%d %s rows of the household, want %d", got, coll, n)
 		}
 	}
 }
