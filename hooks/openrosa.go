@@ -45,6 +45,8 @@ func (s *Server) openrosaRoutes(r *router.Router[*core.RequestEvent]) {
 		g.HEAD("/submission", s.orSubmissionHead)
 		g.GET("/submission", s.orSubmissionHead)
 		g.POST("/submission", s.orSubmit)
+		g.GET("/rejected", s.orRejected)
+		g.GET("/rejected/{id}", s.orRejectedInstance)
 	}
 }
 
