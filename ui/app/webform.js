@@ -4,7 +4,12 @@
 // fragment, which a browser never sends to a server (so the app token it carries stays out
 // of every request line and log):
 //
-//   /webform.html#base=<the OpenRosa base URL, e.g. https://host/openrosa/key/TOKEN>&form=<formID>[&version=V]
+//   /webform.html#base=<the OpenRosa base URL, e.g. https://host/openrosa/key/TOKEN>&form=<formID>[&version=V][&edit=<instanceID>]
+//
+// Above a new form it lists the caller's households a supervisor sent back, with the note;
+// each opens the form with &edit=: Web Forms edits that household (its answers read from
+// GET <base>/rejected/<instanceID>) and sends the corrected one with meta/deprecatedID set
+// to the rejected one's instanceID, which fieldbase stores as its correction.
 //
 // It reads the form list, downloads the XForm (fresh each time: no md5 check is needed for
 // a cache it does not keep), resolves the survey's media through the manifest, and POSTs each finished
@@ -16,6 +21,7 @@ const params = new URLSearchParams(location.hash.slice(1));
 const base = (params.get('base') || '').replace(/\/+$/, '');
 const formID = params.get('form') || '';
 const wantVersion = params.get('version') || '';
+const editID = params.get('edit') || '';
 const headers = { 'X-OpenRosa-Version': '1.0' };
 const statusEl = document.getElementById('status');
 
@@ -80,6 +86,20 @@ async function start() {
     return to ? fetch(to, { headers }) : Promise.resolve(new Response('', { status: 404 }));
   };
 
+  let editInstance;
+  if (editID) {
+    const url = base + '/rejected/' + encodeURIComponent(editID);
+    res = await fetch(url, { headers });
+    if (!res.ok) return fail(`The household to correct cannot be opened (${res.status}): ${message(await res.text())}`);
+    const xml = await res.text();
+    editInstance = { resolveInstance: async () => xml, attachmentFileNames: [], resolveAttachment: () => Promise.reject(new Error('no attachments')) };
+    const sentBack = await fetch(base + '/rejected', { headers }).then((r) => (r.ok ? r.json() : { households: [] })).catch(() => ({ households: [] }));
+    const note = sentBack.households.find((h) => h.instance_id === editID.replace(/^uuid:/, ''))?.note;
+    show('ok', 'Correcting the household sent back to you. Send it when it is right.' + (note ? ' Supervisor\'s note: ' + note : ''));
+  } else {
+    await listRejected();
+  }
+
   const deviceID = 'webforms:' + (localStorage.fieldbaseDevice ||= crypto.randomUUID());
   const onSubmit = async (payload, done) => {
     show('ok', 'Sending…');
@@ -95,7 +115,12 @@ async function start() {
       text = 'The server could not be reached; the form was not sent: ' + err.message;
     }
     window.fieldbaseWebForm.sent.push({ status, message: text });
-    if (status === 201) {
+    if (status === 201 && editID) {
+      show('ok', text);
+      done({});
+      // The correction is sent: back to a new form, without the household corrected.
+      setTimeout(() => { location.hash = location.hash.replace(/&edit=[^&]*/, ''); }, 1500);
+    } else if (status === 201) {
       show('ok', text);
       done({ next: POST_SUBMIT__NEW_INSTANCE }); // a blank form for the next household
     } else {
@@ -105,10 +130,42 @@ async function start() {
   };
   window.fieldbaseWebForm = { form: formID, version: entry.version, sent: [] };
   document.title = entry.name + ' · fieldbase';
-  document.getElementById('app').textContent = '';
+  document.getElementById('app').replaceChildren();
   createApp({
-    render: () => h(OdkWebForm, { formXml, fetchFormAttachment, missingResourceBehavior: 'BLANK', onSubmit }),
+    render: () => h(OdkWebForm, { formXml, fetchFormAttachment, missingResourceBehavior: 'BLANK', editInstance, onSubmit }),
   }).use(webFormsPlugin).mount('#app');
 }
+
+// listRejected shows the caller's households sent back for correction, each a link that
+// opens it in this form.
+async function listRejected() {
+  const res = await fetch(base + '/rejected', { headers });
+  if (!res.ok) return;
+  const { households } = await res.json();
+  const mine = households.filter((h) => h.form_id === formID);
+  const box = document.getElementById('rejected');
+  if (!mine.length) return;
+  const title = document.createElement('h2');
+  title.textContent = `Sent back to you for correction (${mine.length})`;
+  const list = document.createElement('ul');
+  for (const h of mine) {
+    const li = document.createElement('li');
+    const a = document.createElement('a');
+    const p = new URLSearchParams({ base, form: h.form_id, version: String(h.version), edit: h.instance_id });
+    a.href = '#' + p.toString();
+    a.textContent = `PSU ${h.a_psu}, dwelling ${h.a_dwelling}`;
+    a.dataset.instance = h.instance_id;
+    const note = document.createElement('span');
+    note.className = 'note';
+    note.textContent = h.note ? ' — ' + h.note : '';
+    li.append(a, note);
+    list.append(li);
+  }
+  box.append(title, list);
+  box.hidden = false;
+}
+
+// A link to another household changes only the fragment: load the page for it.
+addEventListener('hashchange', () => location.reload());
 
 start().catch((err) => fail('The form could not be loaded: ' + err.message));
