@@ -3,6 +3,8 @@ package console
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -250,6 +252,100 @@ func TestWebFormHouseholdWithRoster(t *testing.T) {
 		if got := len(rows["items"].([]any)); got != n {
 			t.Errorf("%d %s rows of the household, want %d", got, coll, n)
 		}
+	}
+}
+
+// TestWebFormCorrectsARejectedHousehold: a household sent from the web form is rejected
+// by the team's supervisor with a note; the web form then lists it with the note, opens it
+// in ODK Web Forms' edit mode with its answers, and the corrected household it sends
+// (meta/deprecatedID = the rejected one's instanceID) is stored as the correction: the
+// rejected one superseded, the new one linked to it with the corrected answer.
+func TestWebFormCorrectsARejectedHousehold(t *testing.T) {
+	ctx := browser(t)
+	openWebForm(t, ctx, "enum1@fieldbase.demo")
+	run(t, ctx, fillCover("914", "no")...)
+	send(t, ctx, 1)
+	first := stored(t, 914)
+	sup := srv.login("users", "sup1@fieldbase.demo")
+	note := "The PSU is 915, not 914: correct it and send again."
+	must(t, "POST", "/api/submissions/"+first["id"].(string)+"/review", sup, map[string]any{"action": "reject", "note": note}, 200)
+
+	openWebForm(t, ctx, "enum1@fieldbase.demo")
+	run(t, ctx, waitText(`#rejected`, note))
+	if list := text(t, ctx, "#rejected"); !strings.Contains(list, "PSU 914, dwelling 7") {
+		t.Fatalf("the households sent back: %q", list)
+	}
+	screenshot(t, ctx, "webform-rejected-list")
+	run(t, ctx,
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#rejected a[data-instance=%q]`, first["uuid"]))),
+		waitText(`#status`, "Correcting the household"),
+		waitText(`#status`, note),
+		chromedp.WaitReady(chromedp.CSS(`.form-initialization-status.ready`)),
+		until(question("PSU number", `input.p-inputtext`)+`.value === '914'`),
+	)
+	if v := eval[string](t, ctx, question("Dwelling number", `input.p-inputtext`)+`.value`); v != "7" {
+		t.Errorf("the household opened for correction has dwelling %q, want its answer 7", v)
+	}
+	run(t, ctx, answer("PSU number", "\b\b\b915"), until(question("PSU number", `input.p-inputtext`)+`.value === '915'`))
+	screenshot(t, ctx, "webform-correcting")
+	send(t, ctx, 1)
+	if sent := eval[string](t, ctx, `JSON.stringify(window.fieldbaseWebForm.sent)`); !strings.Contains(sent, `"status":201`) {
+		t.Fatalf("the correction's send: %s", sent)
+	}
+	fixed := stored(t, 915)
+	su := srv.login("_superusers", "admin@fieldbase.demo")
+	old := must(t, "GET", "/api/collections/submissions/records/"+first["id"].(string), su, nil, 200)
+	if fixed["supersedes"] != first["id"] || old["status"] != "superseded" || old["superseded_by"] != fixed["id"] {
+		t.Errorf("correction %v supersedes %v; the rejected one is %v, superseded by %v", fixed["id"], fixed["supersedes"], old["status"], old["superseded_by"])
+	}
+	if fixed["uuid"] == first["uuid"] {
+		t.Errorf("the correction kept the rejected one's instanceID %v", fixed["uuid"])
+	}
+	data, _ := fixed["data"].(map[string]any)
+	if data["a_dwelling"] != float64(7) || data["a_consent"] != "no" || data["a_weight"] != 1.5 {
+		t.Errorf("the corrected household's other answers: %v", data)
+	}
+}
+
+// TestWebFormRejectedIsOwn: the rejected-household routes show an enumerator only their own:
+// another enumerator's rejected household reads as absent.
+func TestWebFormRejectedIsOwn(t *testing.T) {
+	su := srv.login("_superusers", "admin@fieldbase.demo")
+	list := must(t, "GET", "/api/collections/submissions/records?perPage=1&filter="+urlq("status='rejected'"), su, nil, 200)
+	items, _ := list["items"].([]any)
+	if len(items) == 0 {
+		t.Fatal("the demo data has no rejected household to try the routes on")
+	}
+	r := items[0].(map[string]any)
+	owner := must(t, "GET", "/api/collections/users/records/"+r["enumerator"].(string), su, nil, 200)
+	other := "enum1@fieldbase.demo"
+	if owner["email"] == other {
+		other = "enum2@fieldbase.demo"
+	}
+	get := func(base, path string) (int, string) {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		req.Header.Set("X-OpenRosa-Version", "1.0")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	own := appBase(t, owner["email"].(string))
+	if code, body := get(own, "/rejected/uuid:"+r["uuid"].(string)); code != 200 || !strings.Contains(body, "uuid:"+r["uuid"].(string)) {
+		t.Errorf("its enumerator's GET rejected/<id>: %d %.300s", code, body)
+	}
+	if code, body := get(own, "/rejected"); code != 200 || !strings.Contains(body, r["uuid"].(string)) {
+		t.Errorf("its enumerator's GET rejected: %d %.300s", code, body)
+	}
+	stranger := appBase(t, other)
+	if code, body := get(stranger, "/rejected/"+r["uuid"].(string)); code != 404 || strings.Contains(body, r["uuid"].(string)) {
+		t.Errorf("another enumerator's GET rejected/<id>: %d %.300s", code, body)
+	}
+	if _, body := get(stranger, "/rejected"); strings.Contains(body, r["uuid"].(string)) {
+		t.Errorf("another enumerator's list shows it: %.300s", body)
 	}
 }
 
