@@ -1,8 +1,9 @@
 // The web form: ODK Web Forms (the form filler ODK Central uses in the browser), unmodified,
 // filling a fieldbase survey and sending it to fieldbase's own OpenRosa routes, as ODK
 // Collect does. The page is static; what it fills and where it sends it come from the URL's
-// fragment, which a browser never sends to a server (so the app token it carries stays out
-// of every request line and log):
+// fragment, which a browser never sends with the page's own request. (Its requests to the
+// OpenRosa routes carry the token in their path, as Collect's do; fieldbase's request log
+// redacts it.)
 //
 //   /webform.html#base=<the OpenRosa base URL, e.g. https://host/openrosa/key/TOKEN>&form=<formID>[&version=V][&edit=<instanceID>]
 //
@@ -12,8 +13,10 @@
 // to the rejected one's instanceID, which fieldbase stores as its correction.
 //
 // It reads the form list, downloads the XForm (fresh each time: no md5 check is needed for
-// a cache it does not keep), resolves the survey's media through the manifest, and POSTs each finished
-// household as multipart with xml_submission_file, then shows the server's OpenRosa message.
+// a cache it does not keep), resolves the survey's media through the manifest, and POSTs
+// each finished household as multipart with xml_submission_file, then shows the server's
+// OpenRosa message. window.fieldbaseWebForm says what the page loaded and what each send
+// was answered (the browser tests read it).
 import { createApp, h } from 'vue';
 import { OdkWebForm, webFormsPlugin, POST_SUBMIT__NEW_INSTANCE } from '/vendor/webforms/index.js';
 
