@@ -382,9 +382,9 @@ func geo(raw json.RawMessage) (lat, lon, acc string, ok bool) {
 	return scalar(raw), "", "", false
 }
 
-// isoTime turns a stored timestamp ("2006-01-02 15:04:05.000Z") into ISO 8601 in UTC,
+// ISOTime turns a stored timestamp ("2006-01-02 15:04:05.000Z") into ISO 8601 in UTC,
 // dropping a zero fraction; text it cannot read is kept as it is.
-func isoTime(s string) string {
+func ISOTime(s string) string {
 	if s == "" {
 		return ""
 	}
@@ -399,9 +399,9 @@ func isoTime(s string) string {
 	return s
 }
 
-// appendStoredTime appends isoTime(s) for the form the database stores,
+// appendStoredTime appends ISOTime(s) for the form the database stores,
 // "2006-01-02 15:04:05.000Z", without time.Parse. ok is false for any other text (or a date
-// that does not exist), which isoTime then reads.
+// that does not exist), which ISOTime then reads.
 func appendStoredTime(dst []byte, s string) ([]byte, bool) {
 	if len(s) != 24 || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[23] != 'Z' {
 		return dst, false

@@ -151,10 +151,10 @@ func (r *row) addInt(v int64) {
 	r.line = strconv.AppendInt(r.line, v, 10) // digits and a minus: never quoted
 }
 
-// addTime adds a stored timestamp as isoTime writes it.
+// addTime adds a stored timestamp as ISOTime writes it.
 func (r *row) addTime(s string) {
 	if !r.csv {
-		r.cells = append(r.cells, isoTime(s))
+		r.cells = append(r.cells, ISOTime(s))
 		return
 	}
 	r.sep()
@@ -162,7 +162,7 @@ func (r *row) addTime(s string) {
 		r.line = line // digits, dashes, colons, T, a dot and Z: never quoted
 		return
 	}
-	r.line = appendCSVField(r.line, isoTime(s))
+	r.line = appendCSVField(r.line, ISOTime(s))
 }
 
 func (r *row) addFloat(f *float64) {

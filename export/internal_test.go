@@ -109,8 +109,8 @@ func TestCells(t *testing.T) {
 		"":                          "",
 		"not a time":                "not a time",
 	} {
-		if got := isoTime(in); got != want {
-			t.Errorf("isoTime(%q) = %q, want %q", in, got, want)
+		if got := ISOTime(in); got != want {
+			t.Errorf("ISOTime(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -357,7 +357,7 @@ func FuzzWrite(f *testing.F) {
 	})
 }
 
-// TestStoredTimeAsTimeParse: the fast path of isoTime writes what time.Parse and Format
+// TestStoredTimeAsTimeParse: the fast path of ISOTime writes what time.Parse and Format
 // write, and gives up on every text time.Parse refuses or reads otherwise.
 func TestStoredTimeAsTimeParse(t *testing.T) {
 	slow := func(s string) string {
@@ -391,8 +391,8 @@ func TestStoredTimeAsTimeParse(t *testing.T) {
 		if !ok && want != in && len(in) == 24 && in[10] == ' ' && in[23] == 'Z' && in[19] == '.' {
 			t.Errorf("%q: the fast path gave up on a stored time (%q)", in, want)
 		}
-		if got := isoTime(in); got != want {
-			t.Fatalf("isoTime(%q) = %q, want %q", in, got, want)
+		if got := ISOTime(in); got != want {
+			t.Fatalf("ISOTime(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -52,7 +52,7 @@ const (
 	pqString parquetKind = iota
 	pqInt64
 	pqDouble
-	pqTimestamp // ISO 8601 UTC, as isoTime writes it
+	pqTimestamp // ISO 8601 UTC, as ISOTime writes it
 	pqDate      // YYYY-MM-DD
 )
 

@@ -260,7 +260,7 @@ func (x *writer) review(cw rowWriter, t *table, r *Review) error {
 
 // reviewCells appends the cells of an audit record to row.
 func (x *writer) reviewCells(row []string, r *Review) []string {
-	row = append(row, r.Key, r.ID, isoTime(r.Created), r.Actor)
+	row = append(row, r.Key, r.ID, ISOTime(r.Created), r.Actor)
 	if x.opt.Filter.PII {
 		row = append(row, r.ActorName)
 	}

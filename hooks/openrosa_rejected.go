@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"time"
+	"strings"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"fieldbase/export"
 	"fieldbase/openrosa"
 	"fieldbase/xform"
 )
@@ -58,10 +59,7 @@ func (s *Server) orRejectedInstance(e *core.RequestEvent) error {
 	if err != nil {
 		return orFail(e, err)
 	}
-	id := e.Request.PathValue("id")
-	if len(id) > 5 && id[:5] == "uuid:" {
-		id = id[5:]
-	}
+	id := strings.TrimPrefix(e.Request.PathValue("id"), "uuid:")
 	var row struct {
 		UUID        string `db:"uuid"`
 		FormID      string `db:"form_id"`
@@ -88,19 +86,10 @@ func (s *Server) orRejectedInstance(e *core.RequestEvent) error {
 	}
 	env := map[string]any{
 		"id":           row.UUID,
-		"started_at":   odkTime(row.StartedAt),
-		"completed_at": odkTime(row.CompletedAt),
+		"started_at":   export.ISOTime(row.StartedAt),
+		"completed_at": export.ISOTime(row.CompletedAt),
 		"device_id":    row.DeviceID,
 		"data":         mergePII(json.RawMessage(orNull(row.Data)), json.RawMessage(orNull(row.PII))),
 	}
 	return orReply(e, http.StatusOK, xform.InstanceXML(sv.Form, env))
-}
-
-// odkTime turns a stored time into the dateTime an instance carries ("" when unknown).
-func odkTime(db string) string {
-	t, err := time.Parse("2006-01-02 15:04:05.000Z", db)
-	if err != nil {
-		return ""
-	}
-	return t.UTC().Format("2006-01-02T15:04:05.000Z07:00")
 }
