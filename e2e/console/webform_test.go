@@ -349,15 +349,26 @@ func TestWebFormRejectedIsOwn(t *testing.T) {
 	}
 }
 
-// TestWebFormRefusesABadToken: the page with a revoked or mistyped token says so, and
-// shows no form.
+// TestWebFormRefusesABadToken: the page with a revoked or mistyped token, without its
+// address's parameters, for a form not on the server or for someone else's household says
+// so, and shows no form.
 func TestWebFormRefusesABadToken(t *testing.T) {
 	ctx := browser(t)
-	run(t, ctx,
-		chromedp.Navigate(srv.url+"/webform.html#base="+srv.url+"/openrosa/key/NOTATOKEN&form=mhs"),
-		waitText(`#status.error`, "refused the form list (403)"),
-	)
-	if n := eval[int](t, ctx, `document.querySelectorAll('.odk-form').length`); n != 0 {
-		t.Errorf("%d forms shown with a bad token", n)
+	base := appBase(t, "enum2@fieldbase.demo")
+	for _, c := range []struct{ hash, says string }{
+		{"#base=" + srv.url + "/openrosa/key/NOTATOKEN&form=mhs", "refused the form list (403)"},
+		{"", "This page needs #base="},
+		{"#base=" + base + "&form=nosuch", "Form nosuch is not on this server's list for you."},
+		{"#base=" + base + "&form=mhs&version=2&edit=" + "00000000-0000-4000-8000-000000000000", "The household to correct cannot be opened (404): no household of yours sent back for correction has this id"},
+	} {
+		run(t, ctx,
+			// From another page: a change of the fragment alone would not load the page again.
+			chromedp.Navigate("about:blank"),
+			chromedp.Navigate(srv.url+"/webform.html"+c.hash),
+			waitText(`#status.error`, c.says),
+		)
+		if n := eval[int](t, ctx, `document.querySelectorAll('.odk-form').length`); n != 0 {
+			t.Errorf("%q: %d forms shown", c.hash, n)
+		}
 	}
 }
